@@ -1,0 +1,19 @@
+//! Rapport's domain model, free of web, SQL and ML dependencies.
+//!
+//! - [`transcript`]: a session as a sequence of speaker turns.
+//! - [`formats`]: readers for WebVTT, SRT, speaker-labelled text, CSV and Rapport's JSON.
+//! - [`codes`]: the utterance codes (AnnoMI scheme) and a coded session.
+//! - [`summary`]: session counts, MITI 4.2.1 summary scores and their bands.
+
+pub mod codes;
+pub mod formats;
+pub mod summary;
+pub mod transcript;
+
+pub use codes::{
+    Behaviour, CodedSession, CodedUtterance, CounselorCode, QuestionType, ReflectionType, Report,
+    Talk, UtteranceCode,
+};
+pub use formats::{InputFormat, ReadError, ReadOptions, ReadOutcome, read_transcripts};
+pub use summary::{Band, Summary};
+pub use transcript::{Speaker, Transcript, Utterance};

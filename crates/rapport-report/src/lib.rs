@@ -1,0 +1,3 @@
+//! Renderers of coded sessions. PLACEHOLDER: being written (issue 4).
+
+pub mod text;

@@ -1,0 +1,129 @@
+//! Command-line definitions (clap). Values are checked by each subcommand before work starts.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::measures::MeasuresArgs;
+
+/// Rapport: code counselling transcripts and track the therapeutic alliance, offline.
+///
+/// Nothing leaves this machine: no telemetry, no network calls.
+#[derive(Debug, Parser)]
+#[command(name = "rapport", version, about, long_about = None)]
+pub struct Cli {
+    /// More log output on stderr (-v: info, -vv: debug). Utterance text appears only at debug.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Rapport's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Code every utterance of one or more transcripts and summarise each session.
+    Analyze(AnalyzeArgs),
+    /// Train the utterance coder on an expert-coded CSV (AnnoMI layout).
+    Train(TrainArgs),
+    /// Cross-validate the coder, grouped so one video never sits in both train and test.
+    Eval(EvalArgs),
+    /// Alliance and outcome measures: score, track, export.
+    Measures(MeasuresArgs),
+}
+
+/// Transcript formats; by default chosen from the file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    /// WebVTT (.vtt), Zoom or Teams style.
+    Vtt,
+    /// SubRip (.srt).
+    Srt,
+    /// Speaker-labelled text (.txt), `Label: text` per turn.
+    Text,
+    /// CSV with a header (.csv), AnnoMI's layout included.
+    Csv,
+    /// Rapport's JSON output (.json).
+    Json,
+}
+
+/// Output formats of `analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// The JSON contract: `{"sessions": [...]}`.
+    Json,
+    /// A readable summary for a terminal.
+    Text,
+}
+
+/// Arguments of `rapport analyze`.
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Transcript files (.vtt, .srt, .txt, .csv, .json); `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Read every input as this format instead of guessing from the extension
+    /// (required for `-`).
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormatArg>,
+
+    /// A speaker name that belongs to the counsellor (repeatable). Without it the first
+    /// speaker is taken as the counsellor.
+    #[arg(long = "counselor", alias = "counsellor", value_name = "NAME")]
+    pub counselors: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Json)]
+    pub format: OutputFormat,
+
+    /// Write the output here instead of standard output.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Use this model file instead of the one built into the binary.
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+}
+
+/// Arguments of `rapport train`.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Expert-coded utterances, AnnoMI's CSV layout.
+    #[arg(long, value_name = "CSV")]
+    pub data: PathBuf,
+
+    /// Where to write the model.
+    #[arg(long, short, value_name = "PATH", default_value = "models/rapport-coder.safetensors")]
+    pub output: PathBuf,
+
+    /// Random seed (training is deterministic for a given seed).
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+}
+
+/// Arguments of `rapport eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Expert-coded utterances, AnnoMI's CSV layout.
+    #[arg(long, value_name = "CSV")]
+    pub data: PathBuf,
+
+    /// Number of cross-validation folds.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+
+    /// CSV column whose values are kept together in one fold.
+    #[arg(long, value_name = "COLUMN", default_value = "video_url")]
+    pub group_by: String,
+
+    /// Random seed for training.
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,41 @@
+//! Maps errors to the exit codes the README promises: 2 for bad usage or input, 1 for
+//! any other failure. Each library marks its input errors with its own error type.
+
+use std::process::ExitCode;
+
+/// An error caused by what the user supplied (a file, a flag value): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadInput(pub String);
+
+/// Prints the error chain once on stderr and picks the exit code.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    let mut message = format!("rapport: {err}");
+    for cause in err.chain().skip(1) {
+        message.push_str(&format!(": {cause}"));
+    }
+    eprintln!("{message}");
+    if is_bad_input(err) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn is_bad_input(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.is::<BadInput>()
+            || cause.is::<rapport_core::ReadError>()
+    })
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
