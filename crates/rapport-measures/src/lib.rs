@@ -1,0 +1,1 @@
+//! Alliance and outcome measures. PLACEHOLDER: being written (issue 5).
