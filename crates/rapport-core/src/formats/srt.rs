@@ -1,0 +1,26 @@
+//! SubRip (SRT): numbered cues with `hh:mm:ss,mmm --> hh:mm:ss,mmm` timings, speakers
+//! written as in WebVTT (`Name: text` or `<v Name>`). Cues are read by [`super::cues`].
+
+use super::cues::{self, CueFormat};
+use super::error::ReadErrorKind;
+use super::{ReadError, ReadOptions, Source, numbered_lines, single_session};
+use crate::transcript::Transcript;
+
+/// Reads the one session in an SRT file.
+pub(crate) fn read(
+    src: &Source<'_>,
+    text: &str,
+    options: &ReadOptions,
+    notices: &mut Vec<String>,
+) -> Result<Vec<Transcript>, ReadError> {
+    if text.trim().is_empty() {
+        return Err(src.err(
+            None,
+            ReadErrorKind::Empty {
+                expected: "numbered SRT cues such as \"1\" then \"00:00:01,000 --> 00:00:04,000\"",
+            },
+        ));
+    }
+    let turns = cues::read_turns(src, CueFormat::Srt, cues::blocks(numbered_lines(text)))?;
+    single_session(src, turns, options, notices)
+}
