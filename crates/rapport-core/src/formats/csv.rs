@@ -8,6 +8,9 @@
 //! AnnoMI's annotations, are ignored: the transcript is coded afresh.
 //!
 //! Speakers are roles, not names, so an unknown value is an error rather than a guess.
+//! A timestamp that is not a time, by contrast, is dropped with a notice: timings are
+//! not needed for coding, and AnnoMI itself has a malformed one (`00:09:025`), so
+//! refusing it would refuse the dataset the layout comes from.
 
 use std::collections::HashMap;
 
@@ -25,7 +28,11 @@ const ORDER: [&str; 1] = ["utterance_id"];
 const START: [&str; 2] = ["timestamp", "start"];
 
 /// Reads every session in a CSV file, in the order each first appears.
-pub(crate) fn read(src: &Source<'_>, text: &str) -> Result<Vec<Transcript>, ReadError> {
+pub(crate) fn read(
+    src: &Source<'_>,
+    text: &str,
+    notices: &mut Vec<String>,
+) -> Result<Vec<Transcript>, ReadError> {
     if text.trim().is_empty() {
         return Err(src.err(
             None,
@@ -46,6 +53,9 @@ pub(crate) fn read(src: &Source<'_>, text: &str) -> Result<Vec<Transcript>, Read
     let mut sessions: Vec<(String, Vec<Ordered>)> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut rows = 0usize;
+    // The line and token of the first unreadable timestamp, and how many there were.
+    let mut bad_times: Option<(Option<usize>, String)> = None;
+    let mut bad_time_count = 0usize;
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(src, e))?;
         rows += 1;
@@ -85,14 +95,14 @@ pub(crate) fn read(src: &Source<'_>, text: &str) -> Result<Vec<Transcript>, Read
         };
         let start = match field(columns.start) {
             "" => None,
-            value => Some(parse_start(value).ok_or_else(|| {
-                src.err(
-                    line,
-                    ReadErrorKind::BadTimestamp {
-                        value: Quoted(value.to_string()),
-                    },
-                )
-            })?),
+            value => {
+                let parsed = parse_start(value);
+                if parsed.is_none() {
+                    bad_time_count += 1;
+                    bad_times.get_or_insert_with(|| (line, value.to_string()));
+                }
+                parsed
+            }
         };
         if said.is_empty() {
             continue;
@@ -125,6 +135,16 @@ pub(crate) fn read(src: &Source<'_>, text: &str) -> Result<Vec<Transcript>, Read
     }
     if sessions.is_empty() {
         return Err(src.err(None, ReadErrorKind::NoText));
+    }
+    if let Some((line, token)) = bad_times {
+        let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+        notices.push(format!(
+            "{}{at}: timestamp {} is not a time (hh:mm:ss, mm:ss or seconds); {} such \
+             utterance(s) read without a start time",
+            src.display(),
+            Quoted(token),
+            bad_time_count
+        ));
     }
     Ok(sessions
         .into_iter()

@@ -179,12 +179,6 @@ pub enum ReadErrorKind {
         /// The value.
         value: Quoted,
     },
-    /// A CSV timestamp that is not a time.
-    #[error("timestamp {value} is not a time, expected hh:mm:ss, mm:ss or seconds")]
-    BadTimestamp {
-        /// The value.
-        value: Quoted,
-    },
     /// Bytes that are not JSON.
     #[error("is not valid JSON: {message}")]
     NotJson {

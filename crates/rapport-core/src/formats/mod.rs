@@ -94,7 +94,7 @@ pub fn read_transcripts(
         InputFormat::Vtt => vtt::read(&src, text, options, &mut notices)?,
         InputFormat::Srt => srt::read(&src, text, options, &mut notices)?,
         InputFormat::Text => text::read(&src, text, options, &mut notices)?,
-        InputFormat::Csv => csv::read(&src, text)?,
+        InputFormat::Csv => csv::read(&src, text, &mut notices)?,
         InputFormat::Json => json::read(&src, text)?,
     };
     Ok(ReadOutcome {
