@@ -192,14 +192,15 @@ pub(crate) fn parse_clock(token: &str) -> Option<f64> {
         Some(at) => (token.get(..at)?, Some(token.get(at + 1..)?)),
         None => (token, None),
     };
-    let millis = match fraction {
-        None => 0.0,
+    let millis: u64 = match fraction {
+        None => 0,
         Some(digits) => {
             if digits.is_empty() || digits.len() > 3 || !all_digits(digits) {
                 return None;
             }
-            let value: u32 = digits.parse().ok()?;
-            f64::from(value) / 10f64.powi(i32::try_from(digits.len()).ok()?)
+            // ".5" is 500 ms: pad to three digits.
+            let scale = 10u64.pow(3 - u32::try_from(digits.len()).ok()?);
+            digits.parse::<u64>().ok()? * scale
         }
     };
     let parts: Vec<&str> = clock.split(':').collect();
@@ -218,13 +219,16 @@ pub(crate) fn parse_clock(token: &str) -> Option<f64> {
             return None;
         }
     }
-    let hours: u32 = hours.parse().ok()?;
-    let minutes: u32 = minutes.parse().ok()?;
-    let seconds: u32 = seconds.parse().ok()?;
+    let hours: u64 = hours.parse().ok()?;
+    let minutes: u64 = minutes.parse().ok()?;
+    let seconds: u64 = seconds.parse().ok()?;
     if minutes >= 60 || seconds >= 60 {
         return None;
     }
-    Some(f64::from(hours) * 3600.0 + f64::from(minutes) * 60.0 + f64::from(seconds) + millis)
+    // Whole milliseconds, divided once: 00:00:05.560 reads as exactly 5.56, not as
+    // 5.0 + 0.56 with its rounding error. Six hour digits keep this far below 2^53.
+    let total = ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis;
+    Some(total as f64 / 1000.0)
 }
 
 fn all_digits(s: &str) -> bool {
