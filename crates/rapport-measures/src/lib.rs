@@ -1,1 +1,51 @@
-//! Alliance and outcome measures. PLACEHOLDER: being written (issue 5).
+//! Alliance and outcome measures for feedback-informed counselling: instruments as FHIR
+//! data, scoring, session-by-session tracking, ruptures and repairs, and change.
+//!
+//! The pieces, in the order data flows through them:
+//!
+//! - [`instrument`]: an instrument is a FHIR R4 `Questionnaire` plus Rapport's scoring
+//!   rules, read from one JSON file. The built-ins (`wai-sr`, `srs`, `ors`, `phq-9`,
+//!   `gad-7`) are such files embedded in the crate; a clinic adds its own the same way.
+//! - [`input`]: [`Response`]s read from CSV ([`load_csv`]) or, through [`fhir`], from a
+//!   FHIR `Bundle` ([`load_bundle`]); [`load`] picks by content. Every bad row is
+//!   reported at once in an [`InputError`].
+//! - [`score`]: total, subscales, band and flags of one response.
+//! - [`track`]: series per client and instrument, ruptures and repairs (alliance),
+//!   reliable and clinically significant change (outcome).
+//! - [`fhir`]: responses to a FHIR `Bundle` of `QuestionnaireResponse`s and back.
+//! - [`render`]: text, CSV and HTML renderings of the reports.
+//!
+//! Scoring rules, cut-offs and licences follow `docs/domain.md`; each instrument file
+//! names its sources. This crate does no I/O beyond what its callers hand it and never
+//! logs answers.
+//!
+//! ```
+//! use rapport_measures::{Registry, Settings, load_csv, score_all};
+//!
+//! let registry = Registry::builtin();
+//! let csv = "client,session,date,instrument,relationship,goals,approach,overall\n\
+//!            A,1,2026-01-05,srs,9,9,9,8.5\n";
+//! let responses = load_csv(csv.as_bytes(), "example.csv", &registry).unwrap();
+//! let report = score_all(&registry, &responses, &Settings::default()).unwrap();
+//! assert_eq!(report.responses[0].total, 35.5);
+//! assert_eq!(report.responses[0].flags, ["below_cutoff"]);
+//! ```
+
+pub mod error;
+pub mod fhir;
+pub mod input;
+pub mod instrument;
+pub mod render;
+pub mod score;
+pub mod settings;
+pub mod track;
+
+pub use error::{InputError, InstrumentError, Location, MAX_PROBLEMS, Problem};
+pub use fhir::{SESSION_EXTENSION_URL, load_bundle, to_bundle};
+pub use input::{Response, load, load_csv, parse_date, write_csv};
+pub use instrument::{Construct, Direction, Instrument, Item, ItemKind, Registry};
+pub use score::{ScoreError, ScoreReport, ScoredResponse, Subscales, score, score_all};
+pub use settings::{Rule, Settings};
+pub use track::{
+    Change, ClientTrack, InstrumentTrack, ReliableChange, Rupture, SeriesPoint, TrackReport, track,
+};

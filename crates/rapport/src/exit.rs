@@ -29,6 +29,7 @@ fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause.is::<BadInput>()
             || cause.is::<rapport_core::ReadError>()
+            || cause.is::<rapport_measures::InputError>()
     })
 }
 
