@@ -3,13 +3,13 @@
 //! [`read_transcripts`] decodes the bytes, hands them to the format's module and returns
 //! the sessions found plus notices for the user. The modules:
 //!
-//! - [`vtt`] and [`srt`]: cue files, parsed by the shared [`cues`] module, which also
+//! - `vtt` and `srt`: cue files, parsed by the shared `cues` module, which also
 //!   merges consecutive cues by one speaker into one turn;
-//! - [`text`]: `Label: text` per turn;
-//! - [`csv`]: one utterance per row, sessions by `transcript_id` (AnnoMI's layout);
-//! - [`json`]: a report written by `rapport analyze --format json`, read back;
-//! - [`labels`]: what counts as a speaker label, and the role vocabulary;
-//! - [`speakers`]: which named speaker is the counsellor;
+//! - `text`: `Label: text` per turn;
+//! - `csv`: one utterance per row, sessions by `transcript_id` (AnnoMI's layout);
+//! - `json`: a report written by `rapport analyze --format json`, read back;
+//! - `labels`: what counts as a speaker label, and the role vocabulary;
+//! - `speakers`: which named speaker is the counsellor;
 //! - [`error`]: [`ReadError`], which names the file and line and quotes only short tokens.
 //!
 //! No reader panics on any input: they index nothing from user data and parse numbers
@@ -40,7 +40,14 @@ pub enum InputFormat {
     Vtt,
     /// SubRip: numbered cues with `hh:mm:ss,mmm --> hh:mm:ss,mmm` timings.
     Srt,
-    /// Speaker-labelled text, `Label: text` per turn.
+    /// Speaker-labelled text, `Label: text` per turn; an unlabelled line continues the
+    /// turn before it.
+    ///
+    /// A label is a role (`Counselor`, `Client`, `T`, `C`, ...) or a short name: at
+    /// most 4 words and 40 characters, each word capitalised (lowercase particles such as
+    /// `van` allowed inside), no sentence punctuation (`,;?!"`), and the colon followed
+    /// by a space or the end of the line. So "Dana Whitfield: ..." starts a turn and
+    /// "I said: no way" inside a continuation line does not.
     Text,
     /// CSV with a header (AnnoMI's layout reads as is).
     Csv,
