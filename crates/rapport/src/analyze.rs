@@ -1,14 +1,14 @@
 //! `rapport analyze`: read transcripts, code every utterance, summarise, write the report.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use rapport_coder::Coder;
 use rapport_core::{InputFormat, ReadOptions, Report, read_transcripts};
 
-use crate::cli::{AnalyzeArgs, InputFormatArg, OutputFormat};
+use crate::cli::{AnalyzeArgs, InputFormatArg};
 use crate::exit::BadInput;
 
 /// Runs `rapport analyze`.
@@ -85,18 +85,7 @@ fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
 }
 
 fn write_output(args: &AnalyzeArgs, report: &Report) -> Result<()> {
-    let rendered = match args.format {
-        OutputFormat::Json => {
-            let mut json = serde_json::to_string_pretty(report)?;
-            json.push('\n');
-            json
-        }
-        OutputFormat::Text => rapport_report::text::render(report, false),
-    };
-    match &args.output {
-        Some(path) => fs::write(path, rendered)
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(rendered.as_bytes())?,
-    }
-    Ok(())
+    // The coder will supply its model card's figures here; until then the report says
+    // the accuracy was not recorded rather than invent it.
+    crate::output::write(args, report, &rapport_report::ModelAccuracy::unknown())
 }

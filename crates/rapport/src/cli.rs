@@ -56,6 +56,9 @@ pub enum OutputFormat {
     Json,
     /// A readable summary for a terminal.
     Text,
+    /// A self-contained HTML report that opens offline in any browser (one session, or
+    /// with --output-dir one page per session plus an index.html comparing them).
+    Html,
 }
 
 /// Arguments of `rapport analyze`.
@@ -82,6 +85,11 @@ pub struct AnalyzeArgs {
     /// Write the output here instead of standard output.
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
+
+    /// Write one file per session into this directory (created if missing), named after
+    /// the session id; with --format html also an index.html comparing the sessions.
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub output_dir: Option<PathBuf>,
 
     /// Use this model file instead of the one built into the binary.
     #[arg(long, value_name = "PATH")]

@@ -7,6 +7,7 @@ mod cli;
 mod eval;
 mod exit;
 mod measures;
+mod output;
 mod train;
 
 use std::process::ExitCode;
