@@ -287,6 +287,7 @@ pub fn load_bundle(
             &mut answered,
         );
         let mut answers = BTreeMap::new();
+        let mut refused: Vec<&str> = Vec::new();
         for (item_path, item) in answered {
             let link = item.get("linkId").and_then(Value::as_str).unwrap_or("");
             let first = item
@@ -308,12 +309,13 @@ pub fn load_bundle(
                 }
                 Err(message) => {
                     problems.push(Location::JsonPath(item_path), message);
+                    refused.push(link);
                     bad = true;
                 }
             }
         }
         for item in instrument.items.iter().filter(|i| i.required) {
-            if !answers.contains_key(&item.link_id) {
+            if !answers.contains_key(&item.link_id) && !refused.contains(&item.link_id.as_str()) {
                 problems.push(
                     at("item"),
                     format!(
@@ -349,4 +351,81 @@ pub fn load_bundle(
         }
     }
     problems.into_result(file, responses)
+}
+
+/// The order FHIR's own examples write common elements in; others follow alphabetically.
+const KEY_ORDER: [&str; 30] = [
+    "resourceType",
+    "id",
+    "meta",
+    "url",
+    "identifier",
+    "version",
+    "name",
+    "title",
+    "status",
+    "type",
+    "subjectType",
+    "date",
+    "publisher",
+    "description",
+    "copyright",
+    "code",
+    "extension",
+    "questionnaire",
+    "subject",
+    "authored",
+    "linkId",
+    "system",
+    "display",
+    "text",
+    "required",
+    "answerOption",
+    "answer",
+    "item",
+    "entry",
+    "resource",
+];
+
+struct Ordered<'a>(&'a Value);
+
+impl serde::Serialize for Ordered<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self.0 {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_by_key(|k| {
+                    (
+                        KEY_ORDER
+                            .iter()
+                            .position(|o| o == k)
+                            .unwrap_or(KEY_ORDER.len()),
+                        k.as_str(),
+                    )
+                });
+                let mut out = serializer.serialize_map(Some(keys.len()))?;
+                for k in keys {
+                    out.serialize_entry(k, &Ordered(&map[k]))?;
+                }
+                out.end()
+            }
+            Value::Array(list) => {
+                let mut out = serializer.serialize_seq(Some(list.len()))?;
+                for v in list {
+                    out.serialize_element(&Ordered(v))?;
+                }
+                out.end()
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// Pretty-prints FHIR JSON with `resourceType` first and common elements in FHIR's
+/// usual order (serde_json's own maps sort keys alphabetically).
+pub fn to_json_pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(&Ordered(value)).unwrap_or_default();
+    text.push('\n');
+    text
 }

@@ -388,7 +388,7 @@ fn questionnaire(args: QuestionnaireArgs) -> anyhow::Result<()> {
         }
     }
     let q = instrument.questionnaire_with_text(&texts);
-    let text = serde_json::to_string_pretty(&q)? + "\n";
+    let text = rapport_measures::fhir::to_json_pretty(&q);
     write_output(args.output.as_deref(), &text)
 }
 
@@ -457,10 +457,9 @@ fn export(args: ExportArgs) -> anyhow::Result<()> {
     let registry = registry(&args.io.instruments)?;
     let responses = load(&args.io, &registry)?;
     let text = match args.format {
-        ExportFormat::Fhir => {
-            serde_json::to_string_pretty(&rapport_measures::to_bundle(&responses, &registry))?
-                + "\n"
-        }
+        ExportFormat::Fhir => rapport_measures::fhir::to_json_pretty(&rapport_measures::to_bundle(
+            &responses, &registry,
+        )),
         ExportFormat::Csv => rapport_measures::write_csv(&responses, &registry),
     };
     write_output(args.io.output.as_deref(), &text)

@@ -247,7 +247,8 @@ fn chart_svg(
                 }
             })
             .y_label_formatter(&|y| fmt_num(*y))
-            .light_line_style(RGBColor(0xEE, 0xEE, 0xEE))
+            .max_light_lines(1)
+            .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(|e| e.to_string())?;
