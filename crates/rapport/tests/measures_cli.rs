@@ -1,0 +1,414 @@
+//! `rapport measures` end to end: exit codes, stdout and stderr.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn data(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/measures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn rapport() -> Command {
+    Command::cargo_bin("rapport").unwrap()
+}
+
+fn json_of(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).unwrap()
+}
+
+#[test]
+fn list_shows_the_built_ins() {
+    let out = rapport().args(["measures", "list"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for id in ["wai-sr", "srs", "ors", "phq-9", "gad-7"] {
+        assert!(text.contains(id), "{id}");
+    }
+    let out = rapport()
+        .args(["measures", "list", "--format", "json"])
+        .assert()
+        .success();
+    let list = json_of(&out.get_output().stdout);
+    assert_eq!(list.as_array().unwrap().len(), 5);
+    assert_eq!(list[3]["id"], "phq-9");
+    assert_eq!(list[3]["cutoff"], 10.0);
+}
+
+#[test]
+fn questionnaire_prints_fhir_and_takes_item_text() {
+    let out = rapport()
+        .args(["measures", "questionnaire", "phq-9"])
+        .assert()
+        .success();
+    let q = json_of(&out.get_output().stdout);
+    assert_eq!(q["resourceType"], "Questionnaire");
+    assert_eq!(q["id"], "phq-9");
+    let out = rapport()
+        .args([
+            "measures",
+            "questionnaire",
+            "wai-sr",
+            "--item-text",
+            &data("wai-sr-item-text.json"),
+        ])
+        .assert()
+        .success();
+    let q = json_of(&out.get_output().stdout);
+    assert!(
+        q["item"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Clinic-supplied text")
+    );
+    assert_eq!(q["item"][2]["text"], "WAI-SR item 3");
+    rapport()
+        .args(["measures", "questionnaire", "bdi"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("unknown instrument \"bdi\""));
+}
+
+#[test]
+fn score_json_matches_the_contract() {
+    let out = rapport()
+        .args(["measures", "score", &data("caseload.csv")])
+        .assert()
+        .success();
+    let json = json_of(&out.get_output().stdout);
+    let responses = json["responses"].as_array().unwrap();
+    assert_eq!(responses.len(), 17);
+    assert_eq!(
+        responses[2],
+        serde_json::json!({"client": "A", "session": 1, "date": "2026-01-05", "instrument": "wai-sr",
+            "total": 52.0, "subscales": {"task": 16.0, "goal": 16.0, "bond": 20.0}, "band": null, "flags": []})
+    );
+    assert_eq!(responses[3]["band"], "moderate");
+    assert_eq!(responses[3]["flags"], serde_json::json!(["self_harm_item"]));
+}
+
+#[test]
+fn score_csv_and_text_formats() {
+    rapport()
+        .args([
+            "measures",
+            "score",
+            &data("caseload.csv"),
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "client,session,date,instrument,total,task,goal,bond,band,flags\n",
+        ));
+    rapport()
+        .args([
+            "measures",
+            "score",
+            &data("caseload.csv"),
+            "--format",
+            "text",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("moderately severe"));
+}
+
+#[test]
+fn srs_cutoff_flag_changes_flags() {
+    let out = rapport()
+        .args([
+            "measures",
+            "score",
+            &data("caseload.csv"),
+            "--srs-cutoff",
+            "36.1",
+        ])
+        .assert()
+        .success();
+    let json = json_of(&out.get_output().stdout);
+    // Client A's session 5 SRS total is exactly 36.
+    let s5 = json["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["client"] == "A" && r["session"] == 5)
+        .unwrap();
+    assert_eq!(s5["flags"], serde_json::json!(["below_cutoff"]));
+}
+
+#[test]
+fn bad_rows_exit_2_name_file_line_column_and_print_nothing() {
+    let file = data("bad.csv");
+    for sub in ["score", "track", "export"] {
+        rapport()
+            .args(["measures", sub, &file])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(format!(
+                "{file}:2:8: column overall: 11 is out of range"
+            )))
+            .stderr(predicate::str::contains(format!("{file}:3:3: column date")))
+            .stderr(predicate::str::contains(format!(
+                "{file}:4:2: column session"
+            )))
+            .stderr(predicate::str::contains(format!(
+                "{file}:5:4: column instrument: unknown instrument \"bdi-ii\""
+            )))
+            .stderr(predicate::str::contains(format!(
+                "{file}:6:6: column goals"
+            )))
+            .stderr(predicate::str::contains(format!(
+                "{file}:8: client B, session 1, srs already appears on line 7"
+            )))
+            .stderr(predicate::str::contains(format!(
+                "{file}:9:17: column item9"
+            )))
+            .stderr(predicate::str::contains(format!(
+                "{file}:10:16: column item8"
+            )));
+    }
+}
+
+#[test]
+fn output_file_is_not_written_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.json");
+    rapport()
+        .args([
+            "measures",
+            "score",
+            &data("bad.csv"),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .code(2);
+    assert!(!out.exists());
+}
+
+#[test]
+fn missing_file_and_bad_flags_exit_2() {
+    rapport()
+        .args(["measures", "score", "no-such-file.csv"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("no-such-file.csv: cannot read it"));
+    rapport()
+        .args(["measures", "track", &data("caseload.csv"), "--drop", "zz=1"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("unknown instrument \"zz\""));
+    rapport()
+        .args(["measures", "track", &data("caseload.csv"), "--sd-k", "0"])
+        .assert()
+        .code(2)
+        .stdout("");
+    rapport()
+        .args([
+            "measures",
+            "score",
+            &data("caseload.csv"),
+            "--instrument-file",
+            &data("caseload.csv"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not an instrument file"));
+}
+
+#[test]
+fn track_json_matches_the_contract() {
+    let out = rapport()
+        .args(["measures", "track", &data("caseload.csv")])
+        .assert()
+        .success();
+    let json = json_of(&out.get_output().stdout);
+    let a = &json["clients"][0];
+    assert_eq!(a["instruments"][1]["instrument"], "srs");
+    assert_eq!(
+        a["instruments"][1]["ruptures"],
+        serde_json::json!([{"session": 4, "rules": ["below_cutoff", "drop"], "repaired_at": 6}])
+    );
+    assert_eq!(
+        a["instruments"][2]["change"],
+        serde_json::json!({"first": 18.0, "last": 27.0, "delta": 9.0, "reliable_change": "improved", "clinically_significant": true})
+    );
+}
+
+#[test]
+fn track_rules_and_window_are_configurable() {
+    // Only the drop rule: client A's session 4 is named for the drop alone.
+    let out = rapport()
+        .args([
+            "measures",
+            "track",
+            &data("caseload.csv"),
+            "--rules",
+            "drop",
+        ])
+        .assert()
+        .success();
+    let json = json_of(&out.get_output().stdout);
+    assert_eq!(
+        json["clients"][0]["instruments"][1]["ruptures"][0]["rules"],
+        serde_json::json!(["drop"])
+    );
+    // A window of 1: session 5 (36) is not back to 38.5, so unrepaired.
+    let out = rapport()
+        .args([
+            "measures",
+            "track",
+            &data("caseload.csv"),
+            "--repair-window",
+            "1",
+        ])
+        .assert()
+        .success();
+    let json = json_of(&out.get_output().stdout);
+    assert_eq!(
+        json["clients"][0]["instruments"][1]["ruptures"][0]["repaired_at"],
+        serde_json::Value::Null
+    );
+    // A drop threshold above B's 1.5-point fall removes B's rupture.
+    let out = rapport()
+        .args([
+            "measures",
+            "track",
+            &data("caseload.csv"),
+            "--drop",
+            "srs=2",
+        ])
+        .assert()
+        .success();
+    let json = json_of(&out.get_output().stdout);
+    assert_eq!(
+        json["clients"][1]["instruments"][0]["ruptures"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn track_html_is_one_page() {
+    rapport()
+        .args([
+            "measures",
+            "track",
+            &data("caseload.csv"),
+            "--format",
+            "html",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("<!DOCTYPE html>"))
+        .stdout(predicate::str::contains("<svg"))
+        .stdout(predicate::str::contains("<figcaption"));
+}
+
+#[test]
+fn export_fhir_and_back_gives_the_same_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle.json");
+    rapport()
+        .args([
+            "measures",
+            "export",
+            &data("caseload.csv"),
+            "--format",
+            "fhir",
+            "-o",
+            bundle.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout("");
+    let b = json_of(&std::fs::read(&bundle).unwrap());
+    assert_eq!(b["resourceType"], "Bundle");
+    let from_csv = rapport()
+        .args(["measures", "score", &data("caseload.csv")])
+        .assert()
+        .success();
+    let from_bundle = rapport()
+        .args(["measures", "score", bundle.to_str().unwrap()])
+        .assert()
+        .success();
+    assert_eq!(
+        from_csv.get_output().stdout,
+        from_bundle.get_output().stdout
+    );
+    // And back to CSV.
+    rapport()
+        .args([
+            "measures",
+            "export",
+            bundle.to_str().unwrap(),
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "client,session,date,instrument,",
+        ));
+}
+
+#[test]
+fn custom_instrument_file_end_to_end() {
+    let instrument = data("custom-instrument.json");
+    let out = rapport()
+        .args([
+            "measures",
+            "score",
+            &data("custom.csv"),
+            "--instrument-file",
+            &instrument,
+        ])
+        .assert()
+        .success();
+    let json = json_of(&out.get_output().stdout);
+    assert_eq!(json["responses"][0]["total"], 4.0);
+    assert_eq!(
+        json["responses"][0]["flags"],
+        serde_json::json!(["clinical_range"])
+    );
+    assert_eq!(json["responses"][2]["band"], "good");
+    let out = rapport()
+        .args([
+            "measures",
+            "track",
+            &data("custom.csv"),
+            "--instrument-file",
+            &instrument,
+        ])
+        .assert()
+        .success();
+    let json = json_of(&out.get_output().stdout);
+    assert_eq!(
+        json["clients"][0]["instruments"][0]["change"]["reliable_change"],
+        "improved"
+    );
+    // Without the file the instrument is unknown: exit 2.
+    rapport()
+        .args(["measures", "score", &data("custom.csv")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("custom.csv:1:5: column mood"));
+}
+
+#[test]
+fn reads_standard_input() {
+    rapport()
+        .args(["measures", "score", "-", "--format", "csv"])
+        .write_stdin("client,session,date,instrument,relationship,goals,approach,overall\nA,1,2026-01-05,srs,9,9,9,8\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("A,1,2026-01-05,srs,35,,below_cutoff"));
+}
