@@ -33,12 +33,15 @@ fn custom_instrument_loads_with_groups_and_old_weights() {
     assert_eq!(registry.iter().count(), 6);
 }
 
+/// Total, the `feeling` subscale, band and flags.
+type Summary<'a> = (f64, Option<f64>, Option<&'a str>, Vec<&'a str>);
+
 #[test]
 fn custom_instrument_end_to_end() {
     let registry = registry();
     let responses = load(&read_fixture("custom.csv"), "custom.csv", &registry).unwrap();
     let scored = score_all(&registry, &responses, &Settings::default()).unwrap();
-    let got: Vec<(f64, Option<f64>, Option<&str>, Vec<&str>)> = scored
+    let got: Vec<Summary> = scored
         .responses
         .iter()
         .map(|r| {
