@@ -1,26 +1,26 @@
-//! The utterance coder. PLACEHOLDER while being written.
+//! Rapport's utterance coder: turns a transcript into coded utterances.
+//!
+//! - [`text`] and [`vectorizer`]: n-grams and TF-IDF blocks;
+//! - [`features`]: the utterance in its conversation (own text, previous and next turn);
+//! - [`linear`]: multinomial logistic regression fitted with L-BFGS;
+//! - [`model`]: the four heads, training, and the safetensors model file;
+//! - [`corpus`]: expert-coded training data (AnnoMI's CSV layout);
+//! - [`eval`] and [`metrics`]: grouped cross-validation and agreement figures;
+//! - [`coder`]: coding a transcript and summarising the session;
+//! - [`card`]: the model card written beside a model file.
 
-use rapport_core::{CodedSession, Transcript};
+pub mod card;
+pub mod coder;
+pub mod corpus;
+pub mod eval;
+pub mod features;
+pub mod linear;
+pub mod metrics;
+pub mod model;
+pub mod text;
+pub mod vectorizer;
 
-/// A loaded coding model.
-pub struct Coder;
-
-/// A model that could not be loaded.
-#[derive(Debug, thiserror::Error)]
-#[error("model: {0}")]
-pub struct ModelError(String);
-
-impl Coder {
-    /// The model built into the binary.
-    pub fn builtin() -> Result<Coder, ModelError> {
-        Err(ModelError("not written".into()))
-    }
-    /// A model file.
-    pub fn load(_path: &std::path::Path) -> Result<Coder, ModelError> {
-        Err(ModelError("not written".into()))
-    }
-    /// Codes one transcript.
-    pub fn code(&self, t: &Transcript) -> CodedSession {
-        CodedSession { id: t.id.clone(), source: t.source.clone(), utterances: vec![], summary: Default::default() }
-    }
-}
+pub use coder::{Coder, LoadError};
+pub use corpus::{Corpus, CorpusError};
+pub use eval::{EvalError, EvalReport, EvalSummary, cross_validate};
+pub use model::{Model, ModelError, ModelInfo, TrainError, TrainOptions};

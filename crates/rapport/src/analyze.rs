@@ -5,17 +5,24 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rapport_coder::Coder;
+use rapport_coder::{Coder, Model, ModelInfo};
 use rapport_core::{InputFormat, ReadOptions, Report, read_transcripts};
+
+use rapport_report::{Agreement, ModelAccuracy};
+use rayon::prelude::*;
 
 use crate::cli::{AnalyzeArgs, InputFormatArg};
 use crate::exit::BadInput;
+use crate::progress;
+
+/// The shipped model, built by `rapport train` (its card: `models/rapport-coder.md`).
+const BUILTIN_MODEL: &[u8] = include_bytes!("../../../models/rapport-coder.safetensors");
 
 /// Runs `rapport analyze`.
 pub fn run(args: AnalyzeArgs) -> Result<()> {
     let coder = match &args.model {
         Some(path) => Coder::load(path)?,
-        None => Coder::builtin()?,
+        None => Coder::new(Model::from_bytes(BUILTIN_MODEL)?),
     };
     let options = ReadOptions {
         counselor_names: args.counselors.clone(),
@@ -30,10 +37,40 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         }
         transcripts.extend(outcome.transcripts);
     }
-    let report = Report {
-        sessions: transcripts.iter().map(|t| coder.code(t)).collect(),
+    let bar = progress::bar(transcripts.len() as u64, "coding sessions");
+    let sessions = transcripts
+        .par_iter()
+        .map(|t| {
+            let session = coder.code(t);
+            bar.inc(1);
+            session
+        })
+        .collect();
+    bar.finish_and_clear();
+    let report = Report { sessions };
+    crate::output::write(&args, &report, &accuracy(&coder.model().info))
+}
+
+/// The model card's cross-validated figures, as the reports state them.
+fn accuracy(info: &ModelInfo) -> ModelAccuracy {
+    let agreement = |task: &str| {
+        let figures = info.evaluation.as_ref()?.task(task)?;
+        Some(Agreement {
+            macro_f1: figures.macro_f1,
+            kappa: figures.kappa,
+        })
     };
-    write_output(&args, &report)
+    ModelAccuracy {
+        model: info.name.clone(),
+        method: info.evaluation.as_ref().map(|e| {
+            format!(
+                "{}-fold cross-validation on {} grouped by {} ({} sessions)",
+                e.folds, info.data, e.group_by, e.sessions
+            )
+        }),
+        counselor: agreement("counselor_behaviour"),
+        client: agreement("client_talk"),
+    }
 }
 
 fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputFormat> {
@@ -82,10 +119,4 @@ fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
         _ => BadInput(format!("{name}: cannot read: {err}")),
     })?;
     Ok((name, bytes))
-}
-
-fn write_output(args: &AnalyzeArgs, report: &Report) -> Result<()> {
-    // The coder will supply its model card's figures here; until then the report says
-    // the accuracy was not recorded rather than invent it.
-    crate::output::write(args, report, &rapport_report::ModelAccuracy::unknown())
 }

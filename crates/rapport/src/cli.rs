@@ -103,13 +103,22 @@ pub struct TrainArgs {
     #[arg(long, value_name = "CSV")]
     pub data: PathBuf,
 
-    /// Where to write the model.
-    #[arg(long, short, value_name = "PATH", default_value = "models/rapport-coder.safetensors")]
+    /// Where to write the model; its model card goes beside it with the extension `.md`.
+    #[arg(
+        long,
+        short,
+        value_name = "PATH",
+        default_value = "models/rapport-coder.safetensors"
+    )]
     pub output: PathBuf,
 
-    /// Random seed (training is deterministic for a given seed).
-    #[arg(long, default_value_t = 13)]
-    pub seed: u64,
+    /// Cross-validation folds whose figures go into the model card (0 skips it).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+
+    /// CSV column whose values are kept together in one fold.
+    #[arg(long, value_name = "COLUMN", default_value = "video_url")]
+    pub group_by: String,
 }
 
 /// Arguments of `rapport eval`.
@@ -127,9 +136,10 @@ pub struct EvalArgs {
     #[arg(long, value_name = "COLUMN", default_value = "video_url")]
     pub group_by: String,
 
-    /// Random seed for training.
-    #[arg(long, default_value_t = 13)]
-    pub seed: u64,
+    /// Also run this peer baseline script (python3, scikit-learn) on the same data and
+    /// print its figures beside Rapport's.
+    #[arg(long, value_name = "SCRIPT")]
+    pub peer: Option<PathBuf>,
 
     /// Print the report as JSON instead of text.
     #[arg(long)]

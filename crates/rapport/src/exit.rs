@@ -30,6 +30,15 @@ fn is_bad_input(err: &anyhow::Error) -> bool {
         cause.is::<BadInput>()
             || cause.is::<rapport_core::ReadError>()
             || cause.is::<rapport_measures::InputError>()
+            || cause.is::<rapport_coder::CorpusError>()
+            || cause.is::<rapport_coder::LoadError>()
+            || matches!(
+                cause.downcast_ref::<rapport_coder::EvalError>(),
+                Some(
+                    rapport_coder::EvalError::TooFewGroups { .. }
+                        | rapport_coder::EvalError::TooFewFolds(_)
+                )
+            )
     })
 }
 

@@ -8,6 +8,7 @@ mod eval;
 mod exit;
 mod measures;
 mod output;
+mod progress;
 mod train;
 
 use std::process::ExitCode;

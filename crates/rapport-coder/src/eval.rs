@@ -1,0 +1,377 @@
+//! Grouped k-fold cross-validation: every session of one group (one video) sits in the
+//! same fold, so no conversation is split between training and test.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use rapport_core::{Behaviour, QuestionType, ReflectionType, Talk};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{Corpus, Label, LabelledSession};
+use crate::metrics::{Confusion, expected_calibration_error};
+use crate::model::{Model, Prediction, TrainError, TrainOptions, argmax, turns_of};
+
+/// Cross-validation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// Fewer groups than folds.
+    #[error(
+        "{groups} groups cannot fill {folds} folds: each fold needs a group of its own; use fewer folds or more data"
+    )]
+    TooFewGroups {
+        /// Distinct groups in the data.
+        groups: usize,
+        /// Folds asked for.
+        folds: usize,
+    },
+    /// Fewer than two folds.
+    #[error("cross-validation needs at least 2 folds, not {0}")]
+    TooFewFolds(usize),
+    /// A fold's model could not be trained.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+}
+
+/// Agreement on one coding task, over all test folds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskResult {
+    /// The task's name (`counselor_behaviour`, `question_type`...).
+    pub task: String,
+    /// Which utterances it covers.
+    pub scope: String,
+    /// Expert against predicted codes.
+    pub confusion: Confusion,
+    /// Expected calibration error of the confidence (10 bins).
+    pub calibration_error: f64,
+}
+
+/// The headline figures of one task, as stored with a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskFigures {
+    /// The task's name.
+    pub task: String,
+    /// Utterances scored.
+    pub utterances: usize,
+    /// Macro-averaged F1.
+    pub macro_f1: f64,
+    /// F1 of each class.
+    pub per_class_f1: BTreeMap<String, f64>,
+    /// Cohen's kappa.
+    pub kappa: f64,
+    /// Accuracy.
+    pub accuracy: f64,
+    /// Expected calibration error of the confidence.
+    pub calibration_error: f64,
+}
+
+/// The figures of a cross-validation run, small enough to store in a model file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EvalSummary {
+    /// Number of folds.
+    pub folds: usize,
+    /// The column that grouped sessions.
+    pub group_by: String,
+    /// Distinct groups.
+    pub groups: usize,
+    /// Sessions.
+    pub sessions: usize,
+    /// One entry per task.
+    pub tasks: Vec<TaskFigures>,
+}
+
+impl EvalSummary {
+    /// The figures of one task, by name.
+    pub fn task(&self, name: &str) -> Option<&TaskFigures> {
+        self.tasks.iter().find(|t| t.task == name)
+    }
+}
+
+/// The full result of a cross-validation run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalReport {
+    /// Number of folds.
+    pub folds: usize,
+    /// The column that grouped sessions.
+    pub group_by: String,
+    /// Distinct groups.
+    pub groups: usize,
+    /// Sessions.
+    pub sessions: usize,
+    /// Counsellor behaviour, question type, reflection type, client talk.
+    pub tasks: Vec<TaskResult>,
+}
+
+impl EvalReport {
+    /// The headline figures.
+    pub fn summary(&self) -> EvalSummary {
+        EvalSummary {
+            folds: self.folds,
+            group_by: self.group_by.clone(),
+            groups: self.groups,
+            sessions: self.sessions,
+            tasks: self
+                .tasks
+                .iter()
+                .map(|t| TaskFigures {
+                    task: t.task.clone(),
+                    utterances: t.confusion.total(),
+                    macro_f1: t.confusion.macro_f1(),
+                    per_class_f1: t
+                        .confusion
+                        .labels
+                        .iter()
+                        .enumerate()
+                        .map(|(k, l)| (l.clone(), t.confusion.f1(k)))
+                        .collect(),
+                    kappa: t.confusion.kappa(),
+                    accuracy: t.confusion.accuracy(),
+                    calibration_error: t.calibration_error,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Assigns each session a fold in `0..folds`, keeping groups whole and balancing
+/// utterance counts: groups, largest first, go to the fold with fewest utterances (as
+/// scikit-learn's `GroupKFold`).
+pub fn assign_folds(sessions: &[LabelledSession], folds: usize) -> Result<Vec<usize>, EvalError> {
+    if folds < 2 {
+        return Err(EvalError::TooFewFolds(folds));
+    }
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for s in sessions {
+        *sizes.entry(s.group.as_str()).or_default() += s.utterances.len();
+    }
+    if sizes.len() < folds {
+        return Err(EvalError::TooFewGroups {
+            groups: sizes.len(),
+            folds,
+        });
+    }
+    let mut groups: Vec<(&str, usize)> = sizes.into_iter().collect();
+    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut load = vec![0usize; folds];
+    let mut fold_of: HashMap<&str, usize> = HashMap::new();
+    for (group, size) in groups {
+        let fold = (0..folds).min_by_key(|&f| (load[f], f)).unwrap_or(0);
+        load[fold] += size;
+        fold_of.insert(group, fold);
+    }
+    Ok(sessions
+        .iter()
+        .map(|s| fold_of.get(s.group.as_str()).copied().unwrap_or(0))
+        .collect())
+}
+
+/// Cross-validates: trains on all folds but one, codes the held-out fold, and pools
+/// the held-out codes of every fold. `on_fold` is called as each fold finishes.
+pub fn cross_validate(
+    corpus: &Corpus,
+    folds: usize,
+    group_by: &str,
+    options: &TrainOptions,
+    on_fold: &(dyn Fn() + Sync),
+) -> Result<EvalReport, EvalError> {
+    let fold_of = assign_folds(&corpus.sessions, folds)?;
+    let per_fold: Vec<Vec<(Label, Prediction)>> = (0..folds)
+        .into_par_iter()
+        .map(|fold| {
+            let train: Vec<&LabelledSession> = corpus
+                .sessions
+                .iter()
+                .zip(&fold_of)
+                .filter(|(_, f)| **f != fold)
+                .map(|(s, _)| s)
+                .collect();
+            let model = Model::train_on(&train, options)?;
+            let mut pairs = Vec::new();
+            for (session, _) in corpus
+                .sessions
+                .iter()
+                .zip(&fold_of)
+                .filter(|(_, f)| **f == fold)
+            {
+                let predictions = model.predict(&turns_of(session));
+                for (u, p) in session.utterances.iter().zip(predictions) {
+                    pairs.push((u.label, p));
+                }
+            }
+            on_fold();
+            Ok(pairs)
+        })
+        .collect::<Result<_, EvalError>>()?;
+
+    let names = |all: &[&'static str]| all.to_vec();
+    let mut behaviour = Scorer::new(names(&Behaviour::ALL.map(Behaviour::as_str)));
+    let mut question = Scorer::new(names(&QuestionType::ALL.map(QuestionType::as_str)));
+    let mut reflection = Scorer::new(names(&ReflectionType::ALL.map(ReflectionType::as_str)));
+    let mut talk = Scorer::new(names(&Talk::ALL.map(Talk::as_str)));
+    for (label, prediction) in per_fold.iter().flatten() {
+        match (label, prediction) {
+            (
+                Label::Counselor {
+                    behaviour: b,
+                    question_type,
+                    reflection_type,
+                },
+                Prediction::Counselor {
+                    behaviour: pb,
+                    question_type: pq,
+                    reflection_type: pr,
+                },
+            ) => {
+                behaviour.add(index_of(&Behaviour::ALL, *b), pb);
+                if let (Behaviour::Question, Some(q)) = (b, question_type) {
+                    question.add(index_of(&QuestionType::ALL, *q), pq);
+                }
+                if let (Behaviour::Reflection, Some(r)) = (b, reflection_type) {
+                    reflection.add(index_of(&ReflectionType::ALL, *r), pr);
+                }
+            }
+            (Label::Client { talk: t }, Prediction::Client { talk: pt }) => {
+                talk.add(index_of(&Talk::ALL, *t), pt);
+            }
+            _ => {}
+        }
+    }
+    let groups = corpus
+        .sessions
+        .iter()
+        .map(|s| s.group.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    Ok(EvalReport {
+        folds,
+        group_by: group_by.to_string(),
+        groups,
+        sessions: corpus.sessions.len(),
+        tasks: vec![
+            behaviour.finish("counselor_behaviour", "all counsellor utterances"),
+            question.finish("question_type", "expert-coded questions"),
+            reflection.finish("reflection_type", "expert-coded reflections"),
+            talk.finish("client_talk", "all client utterances"),
+        ],
+    })
+}
+
+struct Scorer {
+    confusion: Confusion,
+    confidences: Vec<(f32, bool)>,
+}
+
+impl Scorer {
+    fn new(labels: Vec<&str>) -> Scorer {
+        Scorer {
+            confusion: Confusion::new(&labels),
+            confidences: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, truth: usize, probabilities: &[f32]) {
+        let predicted = argmax(probabilities);
+        self.confusion.add(truth, predicted);
+        self.confidences
+            .push((probabilities[predicted], predicted == truth));
+    }
+
+    fn finish(self, task: &str, scope: &str) -> TaskResult {
+        TaskResult {
+            task: task.to_string(),
+            scope: scope.to_string(),
+            calibration_error: expected_calibration_error(&self.confidences, 10),
+            confusion: self.confusion,
+        }
+    }
+}
+
+fn index_of<T: PartialEq>(all: &[T], value: T) -> usize {
+    all.iter().position(|v| *v == value).unwrap_or(0)
+}
+
+impl fmt::Display for EvalReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{}-fold cross-validation grouped by {} ({} groups, {} sessions)",
+            self.folds, self.group_by, self.groups, self.sessions
+        )?;
+        for task in &self.tasks {
+            let m = &task.confusion;
+            writeln!(f)?;
+            writeln!(f, "{} ({}, n = {})", task.task, task.scope, m.total())?;
+            writeln!(
+                f,
+                "  macro-F1 {:.3}   accuracy {:.3}   kappa {:.3}   calibration error {:.3}",
+                m.macro_f1(),
+                m.accuracy(),
+                m.kappa(),
+                task.calibration_error
+            )?;
+            let width = m.labels.iter().map(String::len).max().unwrap_or(0).max(8);
+            write!(f, "  {:width$}  {:>6}  ", "expert \\ coded", "F1")?;
+            for label in &m.labels {
+                write!(f, "{label:>width$} ")?;
+            }
+            writeln!(f)?;
+            for (k, label) in m.labels.iter().enumerate() {
+                write!(f, "  {label:width$}  {:>6.3}  ", m.f1(k))?;
+                for count in &m.counts[k] {
+                    write!(f, "{count:>width$} ")?;
+                }
+                writeln!(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::LabelledUtterance;
+    use rapport_core::Speaker;
+
+    fn session(id: &str, group: &str, n: usize) -> LabelledSession {
+        LabelledSession {
+            id: id.into(),
+            group: group.into(),
+            high_quality: None,
+            utterances: (0..n)
+                .map(|_| LabelledUtterance {
+                    speaker: Speaker::Client,
+                    text: "ok".into(),
+                    label: Label::Client {
+                        talk: Talk::Neutral,
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn sessions_of_one_group_share_a_fold() {
+        let sessions = vec![
+            session("1", "video-a", 10),
+            session("2", "video-b", 8),
+            session("3", "video-a", 5),
+            session("4", "video-c", 7),
+        ];
+        let folds = assign_folds(&sessions, 2).unwrap();
+        assert_eq!(folds[0], folds[2]);
+        // video-a (15) goes alone; b (8) and c (7) share the other fold.
+        assert_eq!(folds[1], folds[3]);
+        assert_ne!(folds[0], folds[1]);
+    }
+
+    #[test]
+    fn too_few_groups_is_an_error_that_says_what_to_do() {
+        let sessions = vec![session("1", "a", 3), session("2", "a", 3)];
+        let err = assign_folds(&sessions, 5).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "1 groups cannot fill 5 folds: each fold needs a group of its own; use fewer folds or more data"
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Agreement figures between expert codes and predicted codes: per-class and macro F1,
+//! accuracy, Cohen's kappa, the confusion matrix, and the expected calibration error of
+//! the model's confidence.
+
+use serde::{Deserialize, Serialize};
+
+/// Counts of (expert code, predicted code) pairs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Confusion {
+    /// Class names, in index order.
+    pub labels: Vec<String>,
+    /// `counts[truth][predicted]`.
+    pub counts: Vec<Vec<usize>>,
+}
+
+impl Confusion {
+    /// An empty matrix over `labels`.
+    pub fn new(labels: &[&str]) -> Confusion {
+        Confusion {
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            counts: vec![vec![0; labels.len()]; labels.len()],
+        }
+    }
+
+    /// Records one pair.
+    pub fn add(&mut self, truth: usize, predicted: usize) {
+        self.counts[truth][predicted] += 1;
+    }
+
+    /// Number of pairs.
+    pub fn total(&self) -> usize {
+        self.counts.iter().flatten().sum()
+    }
+
+    /// Share of pairs that agree.
+    pub fn accuracy(&self) -> f64 {
+        let agree: usize = (0..self.labels.len()).map(|k| self.counts[k][k]).sum();
+        safe_div(agree as f64, self.total() as f64)
+    }
+
+    /// F1 of class `k` (0 where it is never expected nor predicted).
+    pub fn f1(&self, k: usize) -> f64 {
+        let tp = self.counts[k][k] as f64;
+        let expected: usize = self.counts[k].iter().sum();
+        let predicted: usize = self.counts.iter().map(|row| row[k]).sum();
+        safe_div(2.0 * tp, (expected + predicted) as f64)
+    }
+
+    /// Unweighted mean of the per-class F1.
+    pub fn macro_f1(&self) -> f64 {
+        let n = self.labels.len();
+        safe_div((0..n).map(|k| self.f1(k)).sum(), n as f64)
+    }
+
+    /// Cohen's kappa: agreement corrected for chance.
+    pub fn kappa(&self) -> f64 {
+        let total = self.total() as f64;
+        if total == 0.0 {
+            return 0.0;
+        }
+        let observed = self.accuracy();
+        let chance: f64 = (0..self.labels.len())
+            .map(|k| {
+                let expected: usize = self.counts[k].iter().sum();
+                let predicted: usize = self.counts.iter().map(|row| row[k]).sum();
+                (expected as f64 / total) * (predicted as f64 / total)
+            })
+            .sum();
+        if chance >= 1.0 {
+            return 0.0;
+        }
+        (observed - chance) / (1.0 - chance)
+    }
+}
+
+/// Expected calibration error over equal-width confidence bins: the mean gap between
+/// confidence and accuracy, weighted by each bin's share of predictions.
+pub fn expected_calibration_error(predictions: &[(f32, bool)], bins: usize) -> f64 {
+    if predictions.is_empty() || bins == 0 {
+        return 0.0;
+    }
+    let mut sums = vec![(0usize, 0.0f64, 0usize); bins];
+    for &(confidence, correct) in predictions {
+        let bin = ((confidence.clamp(0.0, 1.0) * bins as f32) as usize).min(bins - 1);
+        sums[bin].0 += 1;
+        sums[bin].1 += confidence as f64;
+        sums[bin].2 += usize::from(correct);
+    }
+    let n = predictions.len() as f64;
+    sums.iter()
+        .filter(|(count, _, _)| *count > 0)
+        .map(|&(count, confidence, correct)| {
+            let c = count as f64;
+            (c / n) * (confidence / c - correct as f64 / c).abs()
+        })
+        .sum()
+}
+
+fn safe_div(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { a / b }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Truth/prediction pairs worked by hand:
+    /// truth a a a b b c, predicted a a b b c c.
+    fn example() -> Confusion {
+        let mut m = Confusion::new(&["a", "b", "c"]);
+        for (t, p) in [(0, 0), (0, 0), (0, 1), (1, 1), (1, 2), (2, 2)] {
+            m.add(t, p);
+        }
+        m
+    }
+
+    #[test]
+    fn f1_and_macro_f1_by_hand() {
+        let m = example();
+        // a: tp 2, expected 3, predicted 2 -> 4/5. b: tp 1, 2, 2 -> 1/2. c: tp 1, 1, 2 -> 2/3.
+        assert!((m.f1(0) - 0.8).abs() < 1e-12);
+        assert!((m.f1(1) - 0.5).abs() < 1e-12);
+        assert!((m.f1(2) - 2.0 / 3.0).abs() < 1e-12);
+        assert!((m.macro_f1() - (0.8 + 0.5 + 2.0 / 3.0) / 3.0).abs() < 1e-12);
+        assert!((m.accuracy() - 4.0 / 6.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn kappa_by_hand() {
+        // chance = (3/6)(2/6) + (2/6)(2/6) + (1/6)(2/6) = 12/36 = 1/3; kappa = (2/3 - 1/3) / (2/3).
+        assert!((example().kappa() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn calibration_error_by_hand() {
+        // Bin 0.8-0.9: confidence 0.8 twice, one right -> gap 0.3. Bin 0.9-1.0: 1.0, right -> 0.
+        let ece = expected_calibration_error(&[(0.8, true), (0.8, false), (1.0, true)], 10);
+        assert!((ece - (2.0 / 3.0) * 0.3).abs() < 1e-6);
+    }
+}
