@@ -1,0 +1,330 @@
+//! `rapport analyze` end to end: the bundled example, every reader through the CLI, the
+//! JSON contract, and bad input (exit 2, one clear line on stderr, nothing on stdout).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+}
+
+fn rapport() -> Command {
+    Command::cargo_bin("rapport").expect("the rapport binary is built for tests")
+}
+
+fn analyze_json(args: &[&str]) -> Value {
+    let output = rapport().arg("analyze").args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "rapport analyze {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn the_bundled_example_is_coded_and_summarised() {
+    let example = repo("examples/session.vtt");
+    let json = analyze_json(&[example.to_str().unwrap()]);
+    let session = &json["sessions"][0];
+    assert_eq!(session["id"], "session");
+    let utterances = session["utterances"].as_array().unwrap();
+    assert_eq!(utterances.len(), 29);
+    for (i, u) in utterances.iter().enumerate() {
+        assert_eq!(u["index"], i);
+        let confidence = u["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&confidence));
+        match u["speaker"].as_str().unwrap() {
+            "counselor" => {
+                assert_eq!(u["name"], "Dana Whitfield");
+                let behaviour = u["behaviour"].as_str().unwrap();
+                assert!(["question", "reflection", "input", "other"].contains(&behaviour));
+                assert_eq!(u["question_type"].is_null(), behaviour != "question");
+                assert_eq!(u["reflection_type"].is_null(), behaviour != "reflection");
+            }
+            "client" => {
+                assert_eq!(u["name"], "Marcus Lee");
+                let talk = u["talk"].as_str().unwrap();
+                assert!(["change", "neutral", "sustain"].contains(&talk));
+                assert!(u.get("behaviour").is_none());
+            }
+            other => panic!("unexpected speaker {other}"),
+        }
+    }
+    assert_eq!(utterances[0]["start"], 1.5);
+    let summary = &session["summary"];
+    assert_eq!(summary["counselor_utterances"], 15);
+    assert_eq!(summary["client_utterances"], 14);
+    let questions = summary["questions"].as_u64().unwrap();
+    assert_eq!(
+        questions,
+        summary["open_questions"].as_u64().unwrap() + summary["closed_questions"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn the_first_speaker_is_taken_as_counsellor_and_stderr_says_so() {
+    rapport()
+        .args(["analyze", repo("examples/session.vtt").to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "took \"Dana Whitfield\" (the first speaker) as the counsellor",
+        ));
+}
+
+#[test]
+fn counselor_flag_handles_a_client_who_speaks_first() {
+    let path = repo("testdata/transcripts/client_first.vtt");
+    let json = analyze_json(&[path.to_str().unwrap(), "--counselor", "dana whitfield"]);
+    let utterances = json["sessions"][0]["utterances"].as_array().unwrap();
+    assert_eq!(utterances[0]["speaker"], "client");
+    assert_eq!(utterances[0]["name"], "Sam Ortiz");
+    assert_eq!(utterances[1]["speaker"], "counselor");
+    assert!(utterances[1]["behaviour"].is_string());
+}
+
+#[test]
+fn every_reader_works_through_the_cli() {
+    for fixture in [
+        "zoom.vtt",
+        "teams.vtt",
+        "session.srt",
+        "session.txt",
+        "annomi_layout.csv",
+        "report.json",
+    ] {
+        let path = repo(&format!("testdata/transcripts/{fixture}"));
+        let json = analyze_json(&[path.to_str().unwrap()]);
+        let sessions = json["sessions"].as_array().unwrap();
+        assert!(!sessions.is_empty(), "{fixture}: no sessions");
+        for s in sessions {
+            assert!(
+                !s["utterances"].as_array().unwrap().is_empty(),
+                "{fixture}: empty session"
+            );
+        }
+    }
+}
+
+#[test]
+fn stdin_needs_and_takes_an_input_format() {
+    let vtt = std::fs::read(repo("examples/session.vtt")).unwrap();
+    let output = rapport()
+        .args(["analyze", "-", "--input-format", "vtt"])
+        .write_stdin(vtt)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["sessions"][0]["utterances"].as_array().unwrap().len(),
+        29
+    );
+
+    rapport()
+        .args(["analyze", "-"])
+        .write_stdin("Counselor: Hello.\n")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("--input-format"));
+}
+
+#[test]
+fn output_flag_writes_the_file_and_text_format_is_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("coded.json");
+    rapport()
+        .args([
+            "analyze",
+            repo("examples/session.vtt").to_str().unwrap(),
+            "--output",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["sessions"].as_array().unwrap().len(), 1);
+
+    rapport()
+        .args([
+            "analyze",
+            repo("examples/session.vtt").to_str().unwrap(),
+            "--format",
+            "text",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("R:Q").and(predicate::str::contains("%CR")));
+}
+
+#[test]
+fn a_coded_json_reads_back_and_codes_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("coded.json");
+    rapport()
+        .args([
+            "analyze",
+            repo("examples/session.vtt").to_str().unwrap(),
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let first: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let again = analyze_json(&[out.to_str().unwrap()]);
+    let codes = |v: &Value| -> Vec<(Value, Value)> {
+        v["sessions"][0]["utterances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["behaviour"].clone(), u["talk"].clone()))
+            .collect()
+    };
+    assert_eq!(codes(&first), codes(&again));
+}
+
+/// Runs `analyze` on `content` saved as `name`, expects exit 2, nothing on stdout and
+/// one line on stderr containing each of `needles`.
+fn rejects(name: &str, content: &[u8], extra: &[&str], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    let output = rapport()
+        .arg("analyze")
+        .arg(&path)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{name}: stderr {stderr}");
+    assert!(output.stdout.is_empty(), "{name}: printed on stdout");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+    assert!(stderr.contains(name), "{name}: file not named in {stderr}");
+    for needle in needles {
+        assert!(
+            stderr.contains(needle),
+            "{name}: {needle:?} not in {stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+}
+
+#[test]
+fn bad_input_exits_2_with_one_clear_line() {
+    rejects("empty.vtt", b"", &[], &["empty"]);
+    rejects("latin1.txt", b"Counselor: caf\xe9\n", &[], &["UTF-8"]);
+    rejects(
+        "noheader.vtt",
+        b"1\n00:00:01.000 --> 00:00:02.000\nA: Hi\n",
+        &[],
+        &["WEBVTT"],
+    );
+    rejects(
+        "timing.vtt",
+        b"WEBVTT\n\n1\n00:00:xx.000 --> 00:00:02.000\nA: Hi\n",
+        &[],
+        &[":4:", "00:00:xx.000"],
+    );
+    rejects(
+        "arrow.srt",
+        b"1\n00:00:01,000 -> 00:00:02,000\nA: Hi\n",
+        &[],
+        &[":2:"],
+    );
+    rejects(
+        "quote.csv",
+        b"speaker,text\ncounselor,\"How are you?\nclient,fine\n",
+        &[],
+        &["quote"],
+    );
+    rejects(
+        "columns.csv",
+        b"who,said\ncounselor,hello\n",
+        &[],
+        &["column"],
+    );
+    rejects(
+        "role.csv",
+        b"speaker,text\ncounselor,Hello\nsupervisor,Hi\n",
+        &[],
+        &[":3:", "supervisor"],
+    );
+    rejects(
+        "unlabelled.txt",
+        b"hello there\nhow are you\n",
+        &[],
+        &["label"],
+    );
+    rejects("shape.json", br#"{"turns": []}"#, &[], &["sessions"]);
+    rejects("notes.docx", b"PK", &[], &["--input-format"]);
+    rejects(
+        "named.vtt",
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nAna: Hi\n\n00:00:02.000 --> 00:00:03.000\nBo: Hey\n",
+        &["--counselor", "Nobody"],
+        &["Nobody"],
+    );
+}
+
+#[test]
+fn a_missing_file_or_model_exits_2() {
+    rapport()
+        .args(["analyze", "no/such/session.vtt"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("no/such/session.vtt"));
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("broken.safetensors");
+    std::fs::write(&model, b"not a model").unwrap();
+    rapport()
+        .args([
+            "analyze",
+            repo("examples/session.vtt").to_str().unwrap(),
+            "--model",
+        ])
+        .arg(&model)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("broken.safetensors")
+                .and(predicate::str::contains("rapport train")),
+        );
+}
+
+#[test]
+fn errors_never_quote_utterance_text() {
+    let secret = "my husband hits me when he drinks";
+    let content = format!("WEBVTT\n\n1\n00:00:01.000 --> 00:00:0x.000\nClient: {secret}\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("private.vtt");
+    std::fs::write(&path, content).unwrap();
+    rapport()
+        .arg("analyze")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("husband").not());
+}
+
+#[test]
+fn info_logs_carry_no_utterance_text() {
+    rapport()
+        .args([
+            "-v",
+            "analyze",
+            repo("examples/session.vtt").to_str().unwrap(),
+        ])
+        .env_remove("RUST_LOG")
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("beers").not());
+}
