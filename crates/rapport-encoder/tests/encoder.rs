@@ -1,0 +1,159 @@
+//! The encoder against an independent implementation, and batching against one-by-one.
+//!
+//! These tests need the weights (`scripts/fetch-encoder.sh`). Without them they print
+//! why and pass, except under CI (`CI` set), where a missing encoder is a failure: CI
+//! must exercise the real encoder path.
+
+use rapport_encoder::{Encoder, EncoderError, EncoderOptions, locate};
+
+/// The loaded encoder, or `None` (with a message) when the weights are absent outside CI.
+fn encoder(options: EncoderOptions) -> Option<Encoder> {
+    let dir = match locate() {
+        Ok(dir) => dir,
+        Err(err @ (EncoderError::NotFound { .. } | EncoderError::EnvDirIncomplete { .. })) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("CI must run the real encoder: {err}");
+            }
+            eprintln!(
+                "SKIPPED: encoder weights absent; run `scripts/fetch-encoder.sh` to run this test ({err})"
+            );
+            return None;
+        }
+        Err(err) => panic!("{err}"),
+    };
+    Some(Encoder::load(&dir, options).expect("the fetched encoder loads"))
+}
+
+fn assert_close(got: &[f32], want: &[f32], tolerance: f32, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tolerance,
+            "{what}: dim {i} is {g}, expected {w} (tolerance {tolerance})"
+        );
+    }
+}
+
+fn norm(v: &[f32]) -> f32 {
+    v.iter().map(|x| x * x).sum::<f32>().sqrt()
+}
+
+// Reference values from tests/reference/numpy_reference.py: a float64 numpy BERT forward
+// pass over the same safetensors, with its own WordPiece tokenizer, then masked mean
+// pooling and L2 normalisation (sentence-transformers' modules for this model).
+const SENTENCE: &str = "I've been thinking about cutting down on drinking, but it's hard.";
+const SENTENCE_MEAN_NORM: f32 = 4.317_007;
+const SENTENCE_UNIT_HEAD: [f32; 8] = [
+    0.032149, -0.007286, 0.021159, 0.057369, -0.013907, -0.020848, -0.019777, -0.050839,
+];
+const SENTENCE_UNIT_SUM: f32 = 0.430549;
+
+// 20 copies of this sentence make 281 word pieces, cut to 256 ([CLS] and [SEP] included).
+const LONG_UNIT: &str = "So you feel torn between wanting to change and not being ready yet.";
+const LONG_MEAN_NORM: f32 = 2.427_313;
+const LONG_UNIT_HEAD: [f32; 8] = [
+    0.008093, -0.052512, 0.026171, 0.035108, 0.056765, 0.038232, 0.020060, 0.049141,
+];
+const LONG_UNIT_SUM: f32 = -0.451502;
+
+#[test]
+fn matches_an_independent_forward_pass_on_a_fixed_sentence() {
+    let Some(raw) = encoder(EncoderOptions {
+        normalize: false,
+        ..EncoderOptions::default()
+    }) else {
+        return;
+    };
+    assert_eq!(raw.dim(), 384);
+    assert_eq!(raw.max_tokens(), 256);
+    let mean = raw.embed_one(SENTENCE).unwrap();
+    assert!(
+        (norm(&mean) - SENTENCE_MEAN_NORM).abs() < 1e-4,
+        "mean-pooled norm {} vs {SENTENCE_MEAN_NORM}",
+        norm(&mean)
+    );
+
+    let Some(encoder) = encoder(EncoderOptions::default()) else {
+        return;
+    };
+    let unit = encoder.embed_one(SENTENCE).unwrap();
+    assert!((norm(&unit) - 1.0).abs() < 1e-5);
+    assert_close(&unit[..8], &SENTENCE_UNIT_HEAD, 1e-4, "first 8 dims");
+    let sum: f32 = unit.iter().sum();
+    assert!((sum - SENTENCE_UNIT_SUM).abs() < 1e-4, "sum {sum}");
+}
+
+#[test]
+fn truncates_at_the_models_maximum_length() {
+    let Some(raw) = encoder(EncoderOptions {
+        normalize: false,
+        ..EncoderOptions::default()
+    }) else {
+        return;
+    };
+    let long = vec![LONG_UNIT; 20].join(" ");
+    let mean = raw.embed_one(&long).unwrap();
+    assert!(
+        (norm(&mean) - LONG_MEAN_NORM).abs() < 1e-4,
+        "mean-pooled norm {} vs {LONG_MEAN_NORM}",
+        norm(&mean)
+    );
+    let unit: Vec<f32> = mean.iter().map(|x| x / norm(&mean)).collect();
+    assert_close(&unit[..8], &LONG_UNIT_HEAD, 1e-4, "first 8 dims");
+    assert!((unit.iter().sum::<f32>() - LONG_UNIT_SUM).abs() < 1e-4);
+}
+
+#[test]
+fn length_sorted_batches_give_the_same_vectors_as_one_by_one() {
+    // Small batches so the inputs span several batches, each padded to its longest text.
+    let Some(encoder) = encoder(EncoderOptions {
+        batch_size: 4,
+        ..EncoderOptions::default()
+    }) else {
+        return;
+    };
+    let texts = [
+        "Mm-hmm.",
+        "So you're not sure you want to quit right now, and at the same time you're worried about your lungs.",
+        "",
+        "Yeah.",
+        "What would be different if you cut down?",
+        "I don't know, my wife keeps bugging me about it, and honestly I'm tired of hearing it every single night when I come home from work.",
+        "Okay.",
+        "On a scale of zero to ten, how important is it for you to make this change?",
+        "Maybe a seven.",
+        "You've already taken some steps.",
+        "I guess I could try.",
+    ];
+    let batched = encoder.embed(&texts).unwrap();
+    assert_eq!(batched.len(), texts.len());
+    for (text, got) in texts.iter().zip(&batched) {
+        let alone = encoder.embed_one(text).unwrap();
+        assert_close(got, &alone, 1e-5, "batched vs alone");
+        assert!((norm(got) - 1.0).abs() < 1e-5);
+    }
+    assert!(encoder.embed::<&str>(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn a_directory_without_weights_says_which_command_fetches_them() {
+    let dir = std::env::temp_dir().join("rapport-encoder-test-no-weights");
+    let err = Encoder::load(&dir, EncoderOptions::default()).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("scripts/fetch-encoder.sh"), "{message}");
+    assert!(message.contains("config.json"), "{message}");
+}
+
+#[test]
+fn a_zero_batch_size_is_refused() {
+    let dir = std::env::temp_dir();
+    let err = Encoder::load(
+        &dir,
+        EncoderOptions {
+            batch_size: 0,
+            ..EncoderOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, EncoderError::Options(_)));
+}

