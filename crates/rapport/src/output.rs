@@ -14,7 +14,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use rapport_core::Report;
 use rapport_report::{ModelAccuracy, html, session_file_names, text};
 
@@ -115,8 +114,10 @@ fn write_dir(
         OutputFormat::Html => "html",
     };
     let files = session_file_names(&report.sessions, extension);
-    let progress =
-        progress_bar(report.sessions.len() as u64 + u64::from(format == OutputFormat::Html));
+    let progress = crate::progress::bar(
+        report.sessions.len() as u64 + u64::from(format == OutputFormat::Html),
+        "writing reports",
+    );
     for (session, file) in report.sessions.iter().zip(&files) {
         progress.set_message(session.id.clone());
         let one = Report {
@@ -142,19 +143,6 @@ fn write_dir(
 
 fn write_file(path: &PathBuf, contents: &str) -> Result<()> {
     fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
-}
-
-/// A progress bar on stderr when it is a terminal; hidden otherwise, so logs and CI
-/// output stay clean.
-fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} reports  {wide_msg}") {
-        bar.set_style(style);
-    }
-    bar
 }
 
 #[cfg(test)]
