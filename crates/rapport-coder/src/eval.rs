@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, Label, LabelledSession};
+use crate::linear::{fit_temperature, rescale};
 use crate::metrics::{Confusion, expected_calibration_error};
 use crate::model::{Model, Prediction, TrainError, TrainOptions, argmax, turns_of};
 
@@ -42,8 +43,10 @@ pub struct TaskResult {
     pub scope: String,
     /// Expert against predicted codes.
     pub confusion: Confusion,
-    /// Expected calibration error of the confidence (10 bins).
+    /// Expected calibration error of the calibrated confidence (10 bins).
     pub calibration_error: f64,
+    /// The calibration temperature fitted on every fold's held-out codes.
+    pub temperature: f32,
 }
 
 /// The headline figures of one task, as stored with a model.
@@ -61,8 +64,10 @@ pub struct TaskFigures {
     pub kappa: f64,
     /// Accuracy.
     pub accuracy: f64,
-    /// Expected calibration error of the confidence.
+    /// Expected calibration error of the calibrated confidence.
     pub calibration_error: f64,
+    /// The calibration temperature a model trained on all the data uses.
+    pub temperature: f32,
 }
 
 /// The figures of a cross-validation run, small enough to store in a model file.
@@ -127,6 +132,7 @@ impl EvalReport {
                     kappa: t.confusion.kappa(),
                     accuracy: t.confusion.accuracy(),
                     calibration_error: t.calibration_error,
+                    temperature: t.temperature,
                 })
                 .collect(),
         }
@@ -204,36 +210,41 @@ pub fn cross_validate(
         .collect::<Result<_, EvalError>>()?;
 
     let names = |all: &[&'static str]| all.to_vec();
-    let mut behaviour = Scorer::new(names(&Behaviour::ALL.map(Behaviour::as_str)));
-    let mut question = Scorer::new(names(&QuestionType::ALL.map(QuestionType::as_str)));
-    let mut reflection = Scorer::new(names(&ReflectionType::ALL.map(ReflectionType::as_str)));
-    let mut talk = Scorer::new(names(&Talk::ALL.map(Talk::as_str)));
-    for (label, prediction) in per_fold.iter().flatten() {
-        match (label, prediction) {
-            (
-                Label::Counselor {
-                    behaviour: b,
-                    question_type,
-                    reflection_type,
-                },
-                Prediction::Counselor {
-                    behaviour: pb,
-                    question_type: pq,
-                    reflection_type: pr,
-                },
-            ) => {
-                behaviour.add(index_of(&Behaviour::ALL, *b), pb);
-                if let (Behaviour::Question, Some(q)) = (b, question_type) {
-                    question.add(index_of(&QuestionType::ALL, *q), pq);
+    let mut behaviour = Scorer::new(names(&Behaviour::ALL.map(Behaviour::as_str)), folds);
+    let mut question = Scorer::new(names(&QuestionType::ALL.map(QuestionType::as_str)), folds);
+    let mut reflection = Scorer::new(
+        names(&ReflectionType::ALL.map(ReflectionType::as_str)),
+        folds,
+    );
+    let mut talk = Scorer::new(names(&Talk::ALL.map(Talk::as_str)), folds);
+    for (fold, pairs) in per_fold.iter().enumerate() {
+        for (label, prediction) in pairs {
+            match (label, prediction) {
+                (
+                    Label::Counselor {
+                        behaviour: b,
+                        question_type,
+                        reflection_type,
+                    },
+                    Prediction::Counselor {
+                        behaviour: pb,
+                        question_type: pq,
+                        reflection_type: pr,
+                    },
+                ) => {
+                    behaviour.add(fold, index_of(&Behaviour::ALL, *b), pb);
+                    if let (Behaviour::Question, Some(q)) = (b, question_type) {
+                        question.add(fold, index_of(&QuestionType::ALL, *q), pq);
+                    }
+                    if let (Behaviour::Reflection, Some(r)) = (b, reflection_type) {
+                        reflection.add(fold, index_of(&ReflectionType::ALL, *r), pr);
+                    }
                 }
-                if let (Behaviour::Reflection, Some(r)) = (b, reflection_type) {
-                    reflection.add(index_of(&ReflectionType::ALL, *r), pr);
+                (Label::Client { talk: t }, Prediction::Client { talk: pt }) => {
+                    talk.add(fold, index_of(&Talk::ALL, *t), pt);
                 }
+                _ => {}
             }
-            (Label::Client { talk: t }, Prediction::Client { talk: pt }) => {
-                talk.add(index_of(&Talk::ALL, *t), pt);
-            }
-            _ => {}
         }
     }
     let groups = corpus
@@ -256,32 +267,55 @@ pub fn cross_validate(
     })
 }
 
+/// Held-out probabilities of one head, fold by fold, scored after calibration.
 struct Scorer {
-    confusion: Confusion,
-    confidences: Vec<(f32, bool)>,
+    labels: Vec<&'static str>,
+    /// `(probabilities, expert class)` of each held-out utterance, per fold.
+    folds: Vec<Vec<(Vec<f32>, usize)>>,
 }
 
 impl Scorer {
-    fn new(labels: Vec<&str>) -> Scorer {
+    fn new(labels: Vec<&'static str>, folds: usize) -> Scorer {
         Scorer {
-            confusion: Confusion::new(&labels),
-            confidences: Vec::new(),
+            labels,
+            folds: vec![Vec::new(); folds],
         }
     }
 
-    fn add(&mut self, truth: usize, probabilities: &[f32]) {
-        let predicted = argmax(probabilities);
-        self.confusion.add(truth, predicted);
-        self.confidences
-            .push((probabilities[predicted], predicted == truth));
+    fn add(&mut self, fold: usize, truth: usize, probabilities: &[f32]) {
+        self.folds[fold].push((probabilities.to_vec(), truth));
     }
 
+    /// Scores the held-out codes. Each fold's confidences are calibrated with a
+    /// temperature fitted on the other folds' held-out codes (cross-fitting), so no
+    /// utterance calibrates its own confidence; the temperature fitted on all folds is
+    /// the one a model trained on all the data uses.
     fn finish(self, task: &str, scope: &str) -> TaskResult {
+        let mut confusion = Confusion::new(&self.labels);
+        let mut confidences = Vec::new();
+        for (f, fold) in self.folds.iter().enumerate() {
+            let others: Vec<&(Vec<f32>, usize)> = self
+                .folds
+                .iter()
+                .enumerate()
+                .filter(|(g, _)| *g != f)
+                .flat_map(|(_, examples)| examples)
+                .collect();
+            let temperature = fit_temperature(&others);
+            for (probabilities, truth) in fold {
+                let calibrated = rescale(probabilities, temperature);
+                let predicted = argmax(&calibrated);
+                confusion.add(*truth, predicted);
+                confidences.push((calibrated[predicted], predicted == *truth));
+            }
+        }
+        let all: Vec<&(Vec<f32>, usize)> = self.folds.iter().flatten().collect();
         TaskResult {
             task: task.to_string(),
             scope: scope.to_string(),
-            calibration_error: expected_calibration_error(&self.confidences, 10),
-            confusion: self.confusion,
+            calibration_error: expected_calibration_error(&confidences, 10),
+            temperature: fit_temperature(&all),
+            confusion,
         }
     }
 }
@@ -303,11 +337,12 @@ impl fmt::Display for EvalReport {
             writeln!(f, "{} ({}, n = {})", task.task, task.scope, m.total())?;
             writeln!(
                 f,
-                "  macro-F1 {:.3}   accuracy {:.3}   kappa {:.3}   calibration error {:.3}",
+                "  macro-F1 {:.3}   accuracy {:.3}   kappa {:.3}   calibration error {:.3} (temperature {:.2})",
                 m.macro_f1(),
                 m.accuracy(),
                 m.kappa(),
-                task.calibration_error
+                task.calibration_error,
+                task.temperature
             )?;
             let width = m.labels.iter().map(String::len).max().unwrap_or(0).max(8);
             write!(f, "  {:width$}  {:>6}  ", "expert \\ coded", "F1")?;

@@ -249,6 +249,11 @@ impl Model {
                 vec![head.classes],
                 f32_bytes(&head.bias),
             ));
+            buffers.push((
+                format!("{name}.temperature"),
+                vec![1],
+                f32_bytes(&[head.temperature]),
+            ));
         }
         let header = StoredHeader {
             format: FORMAT.into(),
@@ -321,11 +326,21 @@ impl Model {
                     "{name} has shape {shape:?}, expected [{classes}, {width}]"
                 )));
             }
+            let (_, temperature) = read(&format!("{name}.temperature"))?;
+            let temperature = match temperature.as_slice() {
+                [t] if t.is_finite() && *t > 0.0 => *t,
+                _ => {
+                    return Err(ModelError::Format(format!(
+                        "{name}.temperature is not one positive number"
+                    )));
+                }
+            };
             Ok(Softmax {
                 classes,
                 width,
                 weights,
                 bias,
+                temperature,
             })
         };
         Ok(Model {
@@ -336,6 +351,21 @@ impl Model {
             features,
             info: header.info,
         })
+    }
+
+    /// Sets each head's calibration temperature from a cross-validation run's figures
+    /// (tasks it lacks keep theirs).
+    pub fn calibrate(&mut self, evaluation: &EvalSummary) {
+        for (task, head) in [
+            ("counselor_behaviour", &mut self.behaviour),
+            ("question_type", &mut self.question_type),
+            ("reflection_type", &mut self.reflection_type),
+            ("client_talk", &mut self.talk),
+        ] {
+            if let Some(figures) = evaluation.task(task) {
+                head.temperature = figures.temperature;
+            }
+        }
     }
 
     fn heads(&self) -> [(&'static str, &Softmax); 4] {

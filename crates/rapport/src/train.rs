@@ -35,6 +35,9 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let spinner = progress::spinner("training on all sessions");
     let mut model = Model::train(&corpus, &options)?;
     spinner.finish_and_clear();
+    if let Some(evaluation) = &evaluation {
+        model.calibrate(evaluation);
+    }
     model.info.evaluation = evaluation;
 
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
