@@ -308,7 +308,7 @@ mod tests {
         assert!(t > 1.0);
         let p = rescale(&[0.99, 0.01], t);
         assert!((p[0] - 0.75).abs() < 0.01, "{p:?}");
-        assert_eq!(rescale(&[0.2, 0.8], t)[1] > 0.5, true);
+        assert!(rescale(&[0.2, 0.8], t)[1] > 0.5);
     }
 
     #[test]
