@@ -53,7 +53,7 @@ fn setups() -> Vec<Setup> {
         c,
     };
     let mut all = vec![s("tfidf", true, None, None, false, 5.0)];
-    for w in [0.5, 1.0, 2.0] {
+    for w in [0.25, 0.5, 1.0, 2.0] {
         all.push(s(
             &format!("tfidf+own@{w}"),
             true,
@@ -73,6 +73,14 @@ fn setups() -> Vec<Setup> {
             5.0,
         ));
     }
+    all.push(s(
+        "tfidf+own@0.5+prev@1",
+        true,
+        Some(0.5),
+        Some(1.0),
+        false,
+        5.0,
+    ));
     for w in [1.0, 2.0] {
         all.push(s(
             &format!("tfidf+own+prevany@{w}"),
