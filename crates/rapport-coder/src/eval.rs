@@ -67,7 +67,12 @@ pub struct TaskFigures {
     /// Expected calibration error of the calibrated confidence.
     pub calibration_error: f64,
     /// The calibration temperature a model trained on all the data uses.
+    #[serde(default = "uncalibrated")]
     pub temperature: f32,
+}
+
+fn uncalibrated() -> f32 {
+    1.0
 }
 
 /// The figures of a cross-validation run, small enough to store in a model file.
