@@ -37,6 +37,74 @@ impl Analyzer {
     }
 }
 
+impl Analyzer {
+    /// Calls `f` with the [`term_hash`] of every n-gram of `text`, in the order and with
+    /// the repeats of [`Analyzer::ngrams`], without building the n-gram strings: coding
+    /// only looks n-grams up, so this is the hot path.
+    pub fn for_each_ngram_hash(self, text: &str, mut f: impl FnMut(u64)) {
+        let lower = text.to_lowercase();
+        match self {
+            Analyzer::Words { min, max } => {
+                let tokens = words(&lower);
+                for n in min.max(1)..=max {
+                    for window in tokens.windows(n) {
+                        let mut hash = FNV_OFFSET;
+                        for (i, token) in window.iter().enumerate() {
+                            if i > 0 {
+                                hash = fnv1a(hash, b" ");
+                            }
+                            hash = fnv1a(hash, token.as_bytes());
+                        }
+                        f(hash);
+                    }
+                }
+            }
+            Analyzer::CharsInWords { min, max } => {
+                let mut padded = Vec::new();
+                let mut starts = Vec::new();
+                for token in lower.split_whitespace() {
+                    padded.clear();
+                    padded.push(b' ');
+                    padded.extend_from_slice(token.as_bytes());
+                    padded.push(b' ');
+                    starts.clear();
+                    starts.push(0);
+                    starts.extend(token.char_indices().map(|(i, _)| i + 1));
+                    starts.push(padded.len() - 1);
+                    starts.push(padded.len());
+                    // `starts` holds each char's first byte, then the end of the buffer.
+                    let chars = starts.len() - 1;
+                    for n in min.max(1)..=max {
+                        if chars <= n {
+                            f(fnv1a(FNV_OFFSET, &padded));
+                            break;
+                        }
+                        for i in 0..=chars - n {
+                            f(fnv1a(FNV_OFFSET, &padded[starts[i]..starts[i + n]]));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The hash under which a vocabulary term is looked up (64-bit FNV-1a of its UTF-8
+/// bytes; byte by byte, so an n-gram can be hashed piece by piece).
+pub fn term_hash(term: &str) -> u64 {
+    fnv1a(FNV_OFFSET, term.as_bytes())
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 /// Runs of two or more word characters (letters, digits, underscore).
 fn words(text: &str) -> Vec<&str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -96,6 +164,21 @@ mod tests {
         assert!(grams.contains(&"y?".to_string()));
         assert!(grams.contains(&"? ".to_string()));
         assert!(grams.contains(&" wh".to_string()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn hashes_match_the_ngram_strings(text in "[a-zA-Z?!.,' éüß\\-]{0,40}") {
+            for analyzer in [
+                Analyzer::Words { min: 1, max: 2 },
+                Analyzer::CharsInWords { min: 2, max: 5 },
+            ] {
+                let expected: Vec<u64> = analyzer.ngrams(&text).iter().map(|g| term_hash(g)).collect();
+                let mut got = Vec::new();
+                analyzer.for_each_ngram_hash(&text, |h| got.push(h));
+                proptest::prop_assert_eq!(got, expected);
+            }
+        }
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! `idf = ln((1 + n) / (1 + df)) + 1`, then the block is scaled to unit length.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::text::Analyzer;
+use crate::text::{Analyzer, term_hash};
 
 /// A sparse feature vector: `(index, value)` pairs sorted by index.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,6 +23,38 @@ pub struct TfidfBlock {
     pub vocabulary: HashMap<String, u32>,
     /// Inverse document frequency of each column.
     pub idf: Vec<f32>,
+    /// [`term_hash`] of each term to its column: what coding looks n-grams up in.
+    by_hash: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed; fold any other input in, just in case.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+fn index_by_hash(
+    vocabulary: &HashMap<String, u32>,
+) -> HashMap<u64, u32, BuildHasherDefault<PassThrough>> {
+    vocabulary
+        .iter()
+        .map(|(term, &column)| (term_hash(term), column))
+        .collect()
 }
 
 impl TfidfBlock {
@@ -57,6 +90,7 @@ impl TfidfBlock {
             .collect();
         TfidfBlock {
             analyzer,
+            by_hash: index_by_hash(&vocabulary),
             vocabulary,
             idf,
         }
@@ -71,6 +105,7 @@ impl TfidfBlock {
             .collect();
         TfidfBlock {
             analyzer,
+            by_hash: index_by_hash(&vocabulary),
             vocabulary,
             idf,
         }
@@ -92,17 +127,18 @@ impl TfidfBlock {
 
     /// The unit-length TF-IDF vector of `text`, columns shifted by `offset`.
     pub fn transform(&self, text: &str, offset: u32, out: &mut Vec<(u32, f32)>) {
-        let mut counts: HashMap<u32, u32> = HashMap::new();
-        for gram in self.analyzer.ngrams(text) {
-            if let Some(&column) = self.vocabulary.get(&gram) {
-                *counts.entry(column).or_default() += 1;
+        let mut columns = Vec::new();
+        self.analyzer.for_each_ngram_hash(text, |hash| {
+            if let Some(&column) = self.by_hash.get(&hash) {
+                columns.push(column);
             }
+        });
+        columns.sort_unstable();
+        let mut entries: Vec<(u32, f32)> = Vec::new();
+        for group in columns.chunk_by(|a, b| a == b) {
+            let c = group[0];
+            entries.push((c, (1.0 + (group.len() as f32).ln()) * self.idf[c as usize]));
         }
-        let mut entries: Vec<(u32, f32)> = counts
-            .into_iter()
-            .map(|(c, n)| (c, (1.0 + (n as f32).ln()) * self.idf[c as usize]))
-            .collect();
-        entries.sort_unstable_by_key(|&(c, _)| c);
         let norm = entries.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         if norm > 0.0 {
             out.extend(entries.into_iter().map(|(c, v)| (c + offset, v / norm)));
