@@ -33,14 +33,6 @@ pub(crate) fn read(
     text: &str,
     notices: &mut Vec<String>,
 ) -> Result<Vec<Transcript>, ReadError> {
-    if text.trim().is_empty() {
-        return Err(src.err(
-            None,
-            ReadErrorKind::Empty {
-                expected: "a CSV header (with speaker and text columns) and one utterance per row",
-            },
-        ));
-    }
     check_quotes(src, text)?;
     let mut reader = ReaderBuilder::new()
         .has_headers(true)

@@ -20,14 +20,6 @@ const SHAPE: &str = "expected Rapport's report, {\"sessions\": [{\"id\": ..., \"
 
 /// Reads every session in a Rapport report.
 pub(crate) fn read(src: &Source<'_>, text: &str) -> Result<Vec<Transcript>, ReadError> {
-    if text.trim().is_empty() {
-        return Err(src.err(
-            None,
-            ReadErrorKind::Empty {
-                expected: "a JSON report written by rapport analyze --format json",
-            },
-        ));
-    }
     let document: Value = serde_json::from_str(text).map_err(|e| not_json(src, &e))?;
     let shape = |path: &str, problem: String| {
         src.err(

@@ -64,6 +64,21 @@ impl InputFormat {
         InputFormat::Csv,
         InputFormat::Json,
     ];
+
+    /// What a transcript of this format holds, for the message about an empty file.
+    fn expected(self) -> &'static str {
+        match self {
+            InputFormat::Vtt => "a WebVTT transcript starting with \"WEBVTT\"",
+            InputFormat::Srt => {
+                "numbered SRT cues such as \"1\" then \"00:00:01,000 --> 00:00:04,000\""
+            }
+            InputFormat::Text => text::EXPECTED,
+            InputFormat::Csv => {
+                "a CSV header (with speaker and text columns) and one utterance per row"
+            }
+            InputFormat::Json => "a JSON report written by rapport analyze --format json",
+        }
+    }
 }
 
 /// How to read speakers.
@@ -96,6 +111,14 @@ pub fn read_transcripts(
 ) -> Result<ReadOutcome, ReadError> {
     let src = Source::new(source);
     let text = src.decode(bytes)?;
+    if text.trim().is_empty() {
+        return Err(src.err(
+            None,
+            ReadErrorKind::Empty {
+                expected: format.expected(),
+            },
+        ));
+    }
     let mut notices = Vec::new();
     let transcripts = match format {
         InputFormat::Vtt => vtt::read(&src, text, options, &mut notices)?,

@@ -2,7 +2,6 @@
 //! written as in WebVTT (`Name: text` or `<v Name>`). Cues are read by [`super::cues`].
 
 use super::cues::{self, CueFormat};
-use super::error::ReadErrorKind;
 use super::{ReadError, ReadOptions, Source, numbered_lines, single_session};
 use crate::transcript::Transcript;
 
@@ -13,14 +12,6 @@ pub(crate) fn read(
     options: &ReadOptions,
     notices: &mut Vec<String>,
 ) -> Result<Vec<Transcript>, ReadError> {
-    if text.trim().is_empty() {
-        return Err(src.err(
-            None,
-            ReadErrorKind::Empty {
-                expected: "numbered SRT cues such as \"1\" then \"00:00:01,000 --> 00:00:04,000\"",
-            },
-        ));
-    }
     let turns = cues::read_turns(src, CueFormat::Srt, cues::blocks(numbered_lines(text)))?;
     single_session(src, turns, options, notices)
 }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::transcript::Transcript;
 
-const EXPECTED: &str = "lines such as \"Counselor: ...\" and \"Client: ...\" (or names)";
+pub(crate) const EXPECTED: &str = "lines such as \"Counselor: ...\" and \"Client: ...\" (or names)";
 
 /// Reads the one session in a speaker-labelled text file.
 pub(crate) fn read(
@@ -24,9 +24,6 @@ pub(crate) fn read(
     options: &ReadOptions,
     notices: &mut Vec<String>,
 ) -> Result<Vec<Transcript>, ReadError> {
-    if text.trim().is_empty() {
-        return Err(src.err(None, ReadErrorKind::Empty { expected: EXPECTED }));
-    }
     let mut turns: Vec<RawTurn> = Vec::new();
     for (number, line) in numbered_lines(text) {
         let line = line.trim();

@@ -16,14 +16,6 @@ pub(crate) fn read(
     options: &ReadOptions,
     notices: &mut Vec<String>,
 ) -> Result<Vec<Transcript>, ReadError> {
-    if text.trim().is_empty() {
-        return Err(src.err(
-            None,
-            ReadErrorKind::Empty {
-                expected: "a WebVTT transcript starting with \"WEBVTT\"",
-            },
-        ));
-    }
     let first = text.lines().next().unwrap_or_default();
     if !starts_with_word(first, "WEBVTT") {
         return Err(src.err_at(
