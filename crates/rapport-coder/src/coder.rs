@@ -7,7 +7,7 @@ use rapport_core::{
     Talk, Transcript, UtteranceCode,
 };
 
-use crate::features::Turn;
+use crate::features::{EmbeddingError, Turn};
 use crate::model::{Model, ModelError, Prediction, argmax};
 
 /// A model file that could not be opened.
@@ -60,19 +60,27 @@ impl Coder {
         &self.model
     }
 
-    /// Codes every utterance of `transcript` and summarises the session.
-    pub fn code(&self, transcript: &Transcript) -> CodedSession {
+    /// Codes every utterance of `transcript` and summarises the session. A model that
+    /// reads sentence embeddings needs one per utterance, in order (see
+    /// [`Model::reads_embeddings`]); others ignore `embeddings`.
+    pub fn code(
+        &self,
+        transcript: &Transcript,
+        embeddings: Option<&[Vec<f32>]>,
+    ) -> Result<CodedSession, EmbeddingError> {
         let turns: Vec<Turn<'_>> = transcript
             .utterances
             .iter()
-            .map(|u| Turn {
+            .enumerate()
+            .map(|(i, u)| Turn {
                 speaker: u.speaker,
                 text: &u.text,
+                embedding: embeddings.and_then(|e| e.get(i)).map(Vec::as_slice),
             })
             .collect();
-        let utterances: Vec<CodedUtterance> = self
-            .model
-            .predict(&turns)
+        let predicted = self.model.predict_session(&turns)?;
+        let utterances: Vec<CodedUtterance> = predicted
+            .utterances
             .into_iter()
             .zip(&transcript.utterances)
             .enumerate()
@@ -86,13 +94,16 @@ impl Coder {
                 }
             })
             .collect();
-        let summary = Summary::from_utterances(&utterances);
-        CodedSession {
+        let mut summary = Summary::from_utterances(&utterances);
+        summary.mi_quality_score = predicted
+            .mi_quality
+            .map(|p| (f64::from(p) * 1000.0).round() / 1000.0);
+        Ok(CodedSession {
             id: transcript.id.clone(),
             source: transcript.source.clone(),
             utterances,
             summary,
-        }
+        })
     }
 }
 

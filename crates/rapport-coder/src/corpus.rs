@@ -36,6 +36,8 @@ pub struct LabelledUtterance {
     pub text: String,
     /// The expert's code.
     pub label: Label,
+    /// The sentence encoder's vector of `text`, once attached for a model that reads it.
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// One coded session.
@@ -63,6 +65,14 @@ pub struct Corpus {
 /// Training data that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum CorpusError {
+    /// Embeddings that do not match the utterances one to one.
+    #[error("{found} embeddings for {expected} utterances")]
+    Embeddings {
+        /// Embeddings given.
+        found: usize,
+        /// Utterances in the corpus.
+        expected: usize,
+    },
     /// The file could not be opened.
     #[error("{file}: cannot read: {source}")]
     Io {
@@ -221,6 +231,7 @@ impl Corpus {
                 speaker,
                 text: field("utterance_text").to_string(),
                 label,
+                embedding: None,
             });
             orders.push(order);
         }
@@ -246,6 +257,28 @@ impl Corpus {
     /// Number of utterances.
     pub fn utterances(&self) -> usize {
         self.sessions.iter().map(|s| s.utterances.len()).sum()
+    }
+
+    /// Every utterance's text, session by session, in order.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.sessions
+            .iter()
+            .flat_map(|s| s.utterances.iter().map(|u| u.text.as_str()))
+    }
+
+    /// Attaches one embedding per utterance, in the order of [`Corpus::texts`].
+    pub fn attach_embeddings(&mut self, embeddings: Vec<Vec<f32>>) -> Result<(), CorpusError> {
+        if embeddings.len() != self.utterances() {
+            return Err(CorpusError::Embeddings {
+                found: embeddings.len(),
+                expected: self.utterances(),
+            });
+        }
+        let mut vectors = embeddings.into_iter();
+        for utterance in self.sessions.iter_mut().flat_map(|s| &mut s.utterances) {
+            utterance.embedding = vectors.next();
+        }
+        Ok(())
     }
 }
 

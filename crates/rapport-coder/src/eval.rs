@@ -1,6 +1,7 @@
 //! Grouped k-fold cross-validation: every session of one group (one video) sits in the
 //! same fold, so no conversation is split between training and test.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, Label, LabelledSession};
 use crate::linear::{fit_temperature, rescale};
-use crate::metrics::{Confusion, expected_calibration_error};
+use crate::metrics::{Confusion, auc, expected_calibration_error};
 use crate::model::{Model, Prediction, TrainError, TrainOptions, argmax, turns_of};
 
 /// Cross-validation could not run.
@@ -88,6 +89,20 @@ pub struct EvalSummary {
     pub sessions: usize,
     /// One entry per task.
     pub tasks: Vec<TaskFigures>,
+    /// How well `mi_quality_score` separates high- from low-quality sessions.
+    #[serde(default)]
+    pub mi_quality: Option<QualityFigures>,
+}
+
+/// Agreement of the held-out sessions' quality scores with the expert's rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityFigures {
+    /// Sessions scored (those rated high or low).
+    pub sessions: usize,
+    /// Of them, rated low quality.
+    pub low: usize,
+    /// Area under the ROC curve of the score against the rating.
+    pub auc: f64,
 }
 
 impl EvalSummary {
@@ -110,6 +125,8 @@ pub struct EvalReport {
     pub sessions: usize,
     /// Counsellor behaviour, question type, reflection type, client talk.
     pub tasks: Vec<TaskResult>,
+    /// Session quality, where the model scores it and the data rate it.
+    pub mi_quality: Option<QualityFigures>,
 }
 
 impl EvalReport {
@@ -140,6 +157,7 @@ impl EvalReport {
                     temperature: t.temperature,
                 })
                 .collect(),
+            mi_quality: self.mi_quality.clone(),
         }
     }
 }
@@ -147,12 +165,15 @@ impl EvalReport {
 /// Assigns each session a fold in `0..folds`, keeping groups whole and balancing
 /// utterance counts: groups, largest first, go to the fold with fewest utterances (as
 /// scikit-learn's `GroupKFold`).
-pub fn assign_folds(sessions: &[LabelledSession], folds: usize) -> Result<Vec<usize>, EvalError> {
+pub fn assign_folds<S: Borrow<LabelledSession>>(
+    sessions: &[S],
+    folds: usize,
+) -> Result<Vec<usize>, EvalError> {
     if folds < 2 {
         return Err(EvalError::TooFewFolds(folds));
     }
     let mut sizes: HashMap<&str, usize> = HashMap::new();
-    for s in sessions {
+    for s in sessions.iter().map(Borrow::borrow) {
         *sizes.entry(s.group.as_str()).or_default() += s.utterances.len();
     }
     if sizes.len() < folds {
@@ -172,7 +193,7 @@ pub fn assign_folds(sessions: &[LabelledSession], folds: usize) -> Result<Vec<us
     }
     Ok(sessions
         .iter()
-        .map(|s| fold_of.get(s.group.as_str()).copied().unwrap_or(0))
+        .map(|s| fold_of.get(s.borrow().group.as_str()).copied().unwrap_or(0))
         .collect())
 }
 
@@ -186,7 +207,8 @@ pub fn cross_validate(
     on_fold: &(dyn Fn() + Sync),
 ) -> Result<EvalReport, EvalError> {
     let fold_of = assign_folds(&corpus.sessions, folds)?;
-    let per_fold: Vec<Vec<(Label, Prediction)>> = (0..folds)
+    type FoldResult = (Vec<(Label, Prediction)>, Vec<(f32, bool)>);
+    let per_fold: Vec<FoldResult> = (0..folds)
         .into_par_iter()
         .map(|fold| {
             let train: Vec<&LabelledSession> = corpus
@@ -198,19 +220,25 @@ pub fn cross_validate(
                 .collect();
             let model = Model::train_on(&train, options)?;
             let mut pairs = Vec::new();
+            let mut quality = Vec::new();
             for (session, _) in corpus
                 .sessions
                 .iter()
                 .zip(&fold_of)
                 .filter(|(_, f)| **f == fold)
             {
-                let predictions = model.predict(&turns_of(session));
-                for (u, p) in session.utterances.iter().zip(predictions) {
+                let predicted = model
+                    .predict_session(&turns_of(session))
+                    .map_err(TrainError::from)?;
+                if let (Some(score), Some(high)) = (predicted.mi_quality, session.high_quality) {
+                    quality.push((score, high));
+                }
+                for (u, p) in session.utterances.iter().zip(predicted.utterances) {
                     pairs.push((u.label, p));
                 }
             }
             on_fold();
-            Ok(pairs)
+            Ok((pairs, quality))
         })
         .collect::<Result<_, EvalError>>()?;
 
@@ -222,7 +250,17 @@ pub fn cross_validate(
         folds,
     );
     let mut talk = Scorer::new(names(&Talk::ALL.map(Talk::as_str)), folds);
-    for (fold, pairs) in per_fold.iter().enumerate() {
+    let scored: Vec<(f32, bool)> = per_fold.iter().flat_map(|(_, q)| q.clone()).collect();
+    let mi_quality = {
+        let scores: Vec<f32> = scored.iter().map(|(s, _)| *s).collect();
+        let high: Vec<bool> = scored.iter().map(|(_, h)| *h).collect();
+        auc(&scores, &high).map(|auc| QualityFigures {
+            sessions: scored.len(),
+            low: high.iter().filter(|h| !**h).count(),
+            auc,
+        })
+    };
+    for (fold, (pairs, _)) in per_fold.iter().enumerate() {
         for (label, prediction) in pairs {
             match (label, prediction) {
                 (
@@ -269,6 +307,7 @@ pub fn cross_validate(
             reflection.finish("reflection_type", "expert-coded reflections"),
             talk.finish("client_talk", "all client utterances"),
         ],
+        mi_quality,
     })
 }
 
@@ -363,6 +402,15 @@ impl fmt::Display for EvalReport {
                 writeln!(f)?;
             }
         }
+        if let Some(q) = &self.mi_quality {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "mi_quality_score (held-out sessions rated high or low, n = {}, {} low)",
+                q.sessions, q.low
+            )?;
+            writeln!(f, "  AUC {:.3}", q.auc)?;
+        }
         Ok(())
     }
 }
@@ -380,6 +428,7 @@ mod tests {
             high_quality: None,
             utterances: (0..n)
                 .map(|_| LabelledUtterance {
+                    embedding: None,
                     speaker: Speaker::Client,
                     text: "ok".into(),
                     label: Label::Client {

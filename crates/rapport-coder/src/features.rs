@@ -1,6 +1,7 @@
 //! Features of an utterance in its conversation: TF-IDF blocks over the utterance's own
 //! words and characters, the turn before it (what a reflection reflects, what change
-//! talk answers) and the turn after it (how the other side took it).
+//! talk answers) and the turn after it (how the other side took it), and, for models
+//! that use the sentence encoder, dense blocks holding those turns' embeddings.
 
 use rapport_core::Speaker;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,8 @@ pub struct Turn<'a> {
     pub speaker: Speaker,
     /// What was said.
     pub text: &'a str,
+    /// The sentence encoder's vector of `text`, where the model reads embeddings.
+    pub embedding: Option<&'a [f32]>,
 }
 
 /// Which text of the conversation a block reads, relative to the coded utterance.
@@ -27,19 +30,36 @@ pub enum View {
     Previous,
     /// The turn just after, whoever spoke it.
     Next,
+    /// For a client utterance, the counsellor's turn just before it (what it answers);
+    /// nothing for a counsellor utterance.
+    CounselorBefore,
 }
 
 impl View {
-    /// The text this view reads for utterance `i`.
-    pub fn text<'a>(self, turns: &[Turn<'a>], i: usize) -> &'a str {
+    /// The turn this view reads for utterance `i`, if there is one.
+    pub fn turn<'a>(self, turns: &[Turn<'a>], i: usize) -> Option<Turn<'a>> {
         match self {
-            View::Own => turns[i].text,
+            View::Own => turns.get(i).copied(),
             View::Previous => match i.checked_sub(1).map(|p| turns[p]) {
-                Some(prev) if prev.speaker != turns[i].speaker => prev.text,
-                _ => "",
+                Some(prev) if prev.speaker != turns[i].speaker => Some(prev),
+                _ => None,
             },
-            View::Next => turns.get(i + 1).map_or("", |t| t.text),
+            View::Next => turns.get(i + 1).copied(),
+            View::CounselorBefore => match i.checked_sub(1).map(|p| turns[p]) {
+                Some(prev)
+                    if turns[i].speaker == Speaker::Client
+                        && prev.speaker == Speaker::Counselor =>
+                {
+                    Some(prev)
+                }
+                _ => None,
+            },
         }
+    }
+
+    /// The text this view reads for utterance `i` (empty where there is no such turn).
+    pub fn text<'a>(self, turns: &[Turn<'a>], i: usize) -> &'a str {
+        self.turn(turns, i).map_or("", |t| t.text)
     }
 }
 
@@ -52,6 +72,45 @@ pub struct BlockSpec {
     pub analyzer: Analyzer,
     /// Terms seen in fewer training utterances than this are dropped.
     pub min_df: usize,
+}
+
+/// A dense block: the sentence embedding of one view's turn, scaled by `weight`
+/// (zeros where the view has no turn).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DenseSpec {
+    /// Which turn's embedding the block holds.
+    pub view: View,
+    /// Scale of the embedding (unit length) against the TF-IDF blocks (unit length each).
+    pub weight: f32,
+}
+
+/// The dense blocks of the encoder model: the utterance's own embedding at half the
+/// weight of a TF-IDF block (chosen on a frozen-embedding probe; the previous turn's
+/// embedding added nothing there).
+pub const ENCODER_DENSE: [DenseSpec; 1] = [DenseSpec {
+    view: View::Own,
+    weight: 0.5,
+}];
+
+/// Utterances lack the embeddings a model with dense blocks reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmbeddingError {
+    /// An utterance has no embedding.
+    #[error("utterance {index} has no sentence embedding; this model reads the encoder's")]
+    Missing {
+        /// Position in its conversation.
+        index: usize,
+    },
+    /// An embedding of another size than the model's.
+    #[error("utterance {index} has an embedding of {found} values, the model reads {expected}")]
+    Size {
+        /// Position in its conversation.
+        index: usize,
+        /// Values found.
+        found: usize,
+        /// Values the model reads.
+        expected: usize,
+    },
 }
 
 /// The default blocks: word 1-2-grams and character 2-5-grams of the utterance (the
@@ -79,16 +138,40 @@ pub const DEFAULT_BLOCKS: [BlockSpec; 4] = [
     },
 ];
 
-/// The fitted blocks, laid side by side in one feature space.
+/// The fitted blocks, laid side by side in one feature space: the TF-IDF blocks, then
+/// the dense blocks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeatureSpace {
     /// Each block with the spec it was built from.
     pub blocks: Vec<(BlockSpec, TfidfBlock)>,
+    /// The dense blocks, each `dense_dim` columns wide.
+    pub dense: Vec<DenseSpec>,
+    /// Size of one embedding (0 without dense blocks).
+    pub dense_dim: usize,
 }
 
 impl FeatureSpace {
-    /// Learns every block's vocabulary from the training conversations.
-    pub fn fit(specs: &[BlockSpec], conversations: &[Vec<Turn<'_>>]) -> FeatureSpace {
+    /// Learns every block's vocabulary from the training conversations; with dense
+    /// blocks, every turn must carry an embedding of one size.
+    pub fn fit(
+        specs: &[BlockSpec],
+        dense: &[DenseSpec],
+        conversations: &[Vec<Turn<'_>>],
+    ) -> Result<FeatureSpace, EmbeddingError> {
+        let dense_dim = if dense.is_empty() {
+            0
+        } else {
+            let first = conversations
+                .iter()
+                .flatten()
+                .next()
+                .map_or(Some(0), |t| t.embedding.map(<[f32]>::len));
+            let dim = first.ok_or(EmbeddingError::Missing { index: 0 })?;
+            for turns in conversations {
+                check_embeddings(turns, dim)?;
+            }
+            dim
+        };
         let blocks = specs
             .iter()
             .map(|spec| {
@@ -98,21 +181,54 @@ impl FeatureSpace {
                 (*spec, TfidfBlock::fit(spec.analyzer, spec.min_df, texts))
             })
             .collect();
-        FeatureSpace { blocks }
+        Ok(FeatureSpace {
+            blocks,
+            dense: dense.to_vec(),
+            dense_dim,
+        })
+    }
+
+    /// Whether the space reads sentence embeddings.
+    pub fn reads_embeddings(&self) -> bool {
+        !self.dense.is_empty()
+    }
+
+    /// Checks that a conversation carries the embeddings this space reads.
+    pub fn check(&self, turns: &[Turn<'_>]) -> Result<(), EmbeddingError> {
+        if self.reads_embeddings() {
+            check_embeddings(turns, self.dense_dim)
+        } else {
+            Ok(())
+        }
     }
 
     /// Total number of columns.
     pub fn width(&self) -> usize {
-        self.blocks.iter().map(|(_, b)| b.width()).sum()
+        self.blocks.iter().map(|(_, b)| b.width()).sum::<usize>()
+            + self.dense.len() * self.dense_dim
     }
 
-    /// The feature vector of utterance `i` of a conversation.
+    /// The feature vector of utterance `i` of a conversation (checked by
+    /// [`FeatureSpace::check`]; a missing embedding reads as zeros).
     pub fn vectorize(&self, turns: &[Turn<'_>], i: usize) -> SparseVec {
         let mut entries = Vec::new();
         let mut offset = 0u32;
         for (spec, block) in &self.blocks {
             block.transform(spec.view.text(turns, i), offset, &mut entries);
             offset += block.width() as u32;
+        }
+        for spec in &self.dense {
+            if let Some(embedding) = spec.view.turn(turns, i).and_then(|t| t.embedding) {
+                entries.extend(
+                    embedding
+                        .iter()
+                        .take(self.dense_dim)
+                        .enumerate()
+                        .filter(|(_, v)| **v != 0.0)
+                        .map(|(j, v)| (offset + j as u32, v * spec.weight)),
+                );
+            }
+            offset += self.dense_dim as u32;
         }
         SparseVec(entries)
     }
@@ -121,6 +237,23 @@ impl FeatureSpace {
     pub fn vectorize_all(&self, turns: &[Turn<'_>]) -> Vec<SparseVec> {
         (0..turns.len()).map(|i| self.vectorize(turns, i)).collect()
     }
+}
+
+fn check_embeddings(turns: &[Turn<'_>], dim: usize) -> Result<(), EmbeddingError> {
+    for (index, turn) in turns.iter().enumerate() {
+        match turn.embedding {
+            None => return Err(EmbeddingError::Missing { index }),
+            Some(e) if e.len() != dim => {
+                return Err(EmbeddingError::Size {
+                    index,
+                    found: e.len(),
+                    expected: dim,
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -132,14 +265,17 @@ mod tests {
             Turn {
                 speaker: Speaker::Counselor,
                 text: "How are you?",
+                embedding: None,
             },
             Turn {
                 speaker: Speaker::Client,
                 text: "Tired.",
+                embedding: None,
             },
             Turn {
                 speaker: Speaker::Client,
                 text: "Very tired.",
+                embedding: None,
             },
         ]
     }
@@ -152,15 +288,63 @@ mod tests {
         assert_eq!(View::Previous.text(&t, 2), "");
         assert_eq!(View::Next.text(&t, 1), "Very tired.");
         assert_eq!(View::Next.text(&t, 2), "");
+        assert_eq!(View::CounselorBefore.text(&t, 0), "");
+        assert_eq!(View::CounselorBefore.text(&t, 1), "How are you?");
+        assert_eq!(View::CounselorBefore.text(&t, 2), "");
     }
 
     #[test]
     fn blocks_occupy_disjoint_columns() {
         let t = turns();
-        let space = FeatureSpace::fit(&DEFAULT_BLOCKS, &[t.clone(), t.clone()]);
+        let space = FeatureSpace::fit(&DEFAULT_BLOCKS, &[], &[t.clone(), t.clone()]).unwrap();
         let v = space.vectorize(&t, 1);
         let width = space.width() as u32;
         assert!(v.0.iter().all(|&(c, _)| c < width));
         assert!(v.0.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn dense_blocks_follow_the_tfidf_columns() {
+        let vectors = [[1.0f32, 0.0], [0.0, 2.0], [3.0, 4.0]];
+        let mut t = turns();
+        for (turn, v) in t.iter_mut().zip(&vectors) {
+            turn.embedding = Some(v);
+        }
+        let dense = [
+            DenseSpec {
+                view: View::Own,
+                weight: 0.5,
+            },
+            DenseSpec {
+                view: View::Previous,
+                weight: 1.0,
+            },
+        ];
+        let space = FeatureSpace::fit(&DEFAULT_BLOCKS, &dense, &[t.clone()]).unwrap();
+        let sparse = space.width() - 4;
+        assert_eq!(space.dense_dim, 2);
+        let v = space.vectorize(&t, 1);
+        let tail: Vec<(usize, f32)> =
+            v.0.iter()
+                .filter(|(c, _)| *c as usize >= sparse)
+                .map(|&(c, x)| (c as usize - sparse, x))
+                .collect();
+        // own [0, 2] * 0.5, then the counsellor's previous turn [1, 0].
+        assert_eq!(tail, vec![(1, 1.0), (2, 1.0)]);
+    }
+
+    #[test]
+    fn a_missing_embedding_is_named() {
+        let mut t = turns();
+        let v = [1.0f32, 0.0];
+        t[0].embedding = Some(&v);
+        let dense = [DenseSpec {
+            view: View::Own,
+            weight: 1.0,
+        }];
+        assert_eq!(
+            FeatureSpace::fit(&DEFAULT_BLOCKS, &dense, &[t]).unwrap_err(),
+            EmbeddingError::Missing { index: 1 }
+        );
     }
 }

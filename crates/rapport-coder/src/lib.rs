@@ -3,24 +3,31 @@
 //! - [`text`] and [`vectorizer`]: n-grams and TF-IDF blocks;
 //! - [`features`]: the utterance in its conversation (own text, previous and next turn);
 //! - [`linear`]: multinomial logistic regression fitted with L-BFGS;
+//! - [`context`]: the conversation layer (first-pass codes of the turns around each one);
 //! - [`model`]: the four heads, training, and the safetensors model file;
 //! - [`corpus`]: expert-coded training data (AnnoMI's CSV layout);
 //! - [`eval`] and [`metrics`]: grouped cross-validation and agreement figures;
 //! - [`coder`]: coding a transcript and summarising the session;
+//! - [`quality`]: the session-quality model (P(high-quality MI) from words and code profile);
 //! - [`card`]: the model card written beside a model file.
 
 pub mod card;
 pub mod coder;
+pub mod context;
 pub mod corpus;
 pub mod eval;
 pub mod features;
 pub mod linear;
 pub mod metrics;
 pub mod model;
+pub mod quality;
 pub mod text;
 pub mod vectorizer;
 
 pub use coder::{Coder, LoadError};
 pub use corpus::{Corpus, CorpusError};
 pub use eval::{EvalError, EvalReport, EvalSummary, cross_validate};
-pub use model::{Model, ModelError, ModelInfo, TrainError, TrainOptions};
+pub use model::{
+    EncoderRef, FINGERPRINT_TEXT, Model, ModelError, ModelInfo, SessionPrediction, TrainError,
+    TrainOptions,
+};

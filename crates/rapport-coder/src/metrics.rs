@@ -100,6 +100,34 @@ fn safe_div(a: f64, b: f64) -> f64 {
     if b == 0.0 { 0.0 } else { a / b }
 }
 
+/// Area under the ROC curve of `scores` for telling `positive` items from the others:
+/// the Mann-Whitney probability that a random positive scores above a random negative,
+/// ties counted half. `None` when either class is absent or the slices differ in length.
+/// Scores are ordered by [`f32::total_cmp`], so NaN ranks above every number.
+pub fn auc(scores: &[f32], positive: &[bool]) -> Option<f64> {
+    if scores.len() != positive.len() {
+        return None;
+    }
+    let positives = positive.iter().filter(|&&p| p).count();
+    let negatives = positive.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_unstable_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    // Sum of the (1-based, tie-averaged) ranks of the positives.
+    let mut positive_ranks = 0.0f64;
+    let mut start = 0;
+    for group in order.chunk_by(|&a, &b| scores[a].total_cmp(&scores[b]).is_eq()) {
+        let mean_rank = start as f64 + (group.len() as f64 + 1.0) / 2.0;
+        let in_group = group.iter().filter(|&&i| positive[i]).count();
+        positive_ranks += mean_rank * in_group as f64;
+        start += group.len();
+    }
+    let (p, n) = (positives as f64, negatives as f64);
+    Some((positive_ranks - p * (p + 1.0) / 2.0) / (p * n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +164,29 @@ mod tests {
         // Bin 0.8-0.9: confidence 0.8 twice, one right -> gap 0.3. Bin 0.9-1.0: 1.0, right -> 0.
         let ece = expected_calibration_error(&[(0.8, true), (0.8, false), (1.0, true)], 10);
         assert!((ece - (2.0 / 3.0) * 0.3).abs() < 1e-6);
+    }
+
+    #[test]
+    fn auc_perfect_inverse_and_absent_classes() {
+        let positive = [false, false, true, true];
+        assert_eq!(auc(&[0.1, 0.2, 0.8, 0.9], &positive), Some(1.0));
+        assert_eq!(auc(&[0.9, 0.8, 0.2, 0.1], &positive), Some(0.0));
+        assert_eq!(auc(&[0.1, 0.2], &[true, true]), None);
+        assert_eq!(auc(&[0.1, 0.2], &[false, false]), None);
+        assert_eq!(auc(&[], &[]), None);
+        assert_eq!(auc(&[0.1, 0.2], &[true]), None);
+    }
+
+    #[test]
+    fn auc_counts_ties_half_by_hand() {
+        // All tied: every positive-negative pair counts half.
+        assert_eq!(auc(&[0.5; 4], &[true, false, true, false]), Some(0.5));
+        // Positives 0.4, 0.7; negatives 0.4, 0.2, 0.9. Pairs (pos, neg):
+        // 0.4: vs 0.4 tie (1/2), vs 0.2 win, vs 0.9 loss -> 1.5;
+        // 0.7: vs 0.4 win, vs 0.2 win, vs 0.9 loss -> 2. AUC = 3.5 / 6.
+        let scores = [0.4, 0.4, 0.2, 0.7, 0.9];
+        let positive = [true, false, false, true, false];
+        let value = auc(&scores, &positive).unwrap();
+        assert!((value - 3.5 / 6.0).abs() < 1e-12, "{value}");
     }
 }

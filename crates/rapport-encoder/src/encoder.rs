@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
+use rayon::prelude::*;
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationParams};
 
@@ -189,6 +190,17 @@ impl Encoder {
     /// Texts are tokenised, sorted by their number of word pieces and run in batches of
     /// [`Encoder::batch_size`], each padded only to its own longest text.
     pub fn embed<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, EncoderError> {
+        self.embed_reporting(texts, |_| {})
+    }
+
+    /// [`Encoder::embed`], calling `done(n)` as each batch of `n` texts is embedded (for a
+    /// progress bar). Batches run concurrently on rayon's threads: the matrix products
+    /// are multi-threaded already, the rest of the forward pass is not.
+    pub fn embed_reporting<S: AsRef<str>>(
+        &self,
+        texts: &[S],
+        done: impl Fn(usize) + Sync,
+    ) -> Result<Vec<Vec<f32>>, EncoderError> {
         let mut ids: Vec<Vec<u32>> = Vec::with_capacity(texts.len());
         for (index, text) in texts.iter().enumerate() {
             let encoding =
@@ -203,10 +215,18 @@ impl Encoder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| ids[i].len());
 
+        let batches: Vec<&[usize]> = order.chunks(self.batch_size).collect();
+        let embedded: Vec<Vec<Vec<f32>>> = batches
+            .par_iter()
+            .map(|batch| {
+                let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
+                let vectors = self.forward_batch(&rows)?;
+                done(batch.len());
+                Ok(vectors)
+            })
+            .collect::<Result<_, EncoderError>>()?;
         let mut out = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(self.batch_size) {
-            let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
-            let vectors = self.forward_batch(&rows)?;
+        for (batch, vectors) in batches.iter().zip(embedded) {
             for (&i, v) in batch.iter().zip(vectors) {
                 out[i] = v;
             }

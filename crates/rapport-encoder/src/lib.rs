@@ -20,4 +20,6 @@ pub mod locate;
 
 pub use encoder::{Encoder, EncoderOptions};
 pub use error::EncoderError;
-pub use locate::{DEFAULT_RELATIVE_DIR, ENV_DIR, FETCH_COMMAND, locate};
+pub use locate::{
+    DEFAULT_RELATIVE_DIR, ENV_DIR, FETCH_COMMAND, MODEL_NAME, WEIGHTS_SHA256, locate,
+};
