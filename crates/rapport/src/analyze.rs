@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rapport_coder::{Coder, Model, ModelInfo};
+use rapport_coder::ModelInfo;
 use rapport_core::{InputFormat, ReadOptions, Report, read_transcripts};
 
 use rapport_report::{Agreement, ModelAccuracy};
@@ -13,17 +13,13 @@ use rayon::prelude::*;
 
 use crate::cli::{AnalyzeArgs, InputFormatArg};
 use crate::exit::BadInput;
+use crate::pipeline::Pipeline;
 use crate::progress;
-
-/// The shipped model, built by `rapport train` (its card: `models/rapport-coder.md`).
-const BUILTIN_MODEL: &[u8] = include_bytes!("../../../models/rapport-coder.safetensors");
 
 /// Runs `rapport analyze`.
 pub fn run(args: AnalyzeArgs) -> Result<()> {
-    let coder = match &args.model {
-        Some(path) => Coder::load(path)?,
-        None => Coder::new(Model::from_bytes(BUILTIN_MODEL)?),
-    };
+    let pipeline = Pipeline::load(args.fast, args.model.as_deref())?;
+    let coder = &pipeline.coder;
     let options = ReadOptions {
         counselor_names: args.counselors.clone(),
     };
@@ -37,15 +33,17 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         }
         transcripts.extend(outcome.transcripts);
     }
+    let embeddings = pipeline.embed(&transcripts)?;
     let bar = progress::bar(transcripts.len() as u64, "coding sessions");
     let sessions = transcripts
         .par_iter()
-        .map(|t| {
-            let session = coder.code(t);
+        .zip(&embeddings)
+        .map(|(t, e)| {
+            let session = coder.code(t, e.as_deref());
             bar.inc(1);
             session
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     bar.finish_and_clear();
     let report = Report { sessions };
     crate::output::write(&args, &report, &accuracy(&coder.model().info))
@@ -73,7 +71,7 @@ fn accuracy(info: &ModelInfo) -> ModelAccuracy {
     }
 }
 
-fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputFormat> {
+pub fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputFormat> {
     if let Some(forced) = forced {
         return Ok(match forced {
             InputFormatArg::Vtt => InputFormat::Vtt,
@@ -105,7 +103,7 @@ fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputForm
     Ok(format)
 }
 
-fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
+pub fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()

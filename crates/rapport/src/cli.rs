@@ -32,6 +32,26 @@ pub enum Command {
     Eval(EvalArgs),
     /// Alliance and outcome measures: score, track, export.
     Measures(MeasuresArgs),
+    /// Time both coding modes on a large input, whole process, beside the peer baseline.
+    Bench(BenchArgs),
+}
+
+/// Arguments of `rapport bench`.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// Transcripts to code (any format `analyze` reads; a many-session CSV such as
+    /// AnnoMI's makes a large input).
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Runs of each mode; the fastest counts.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+
+    /// The peer baseline script (python3, scikit-learn), run on the same file to time its
+    /// predictions; needs a coded CSV in AnnoMI's layout.
+    #[arg(long, value_name = "SCRIPT")]
+    pub peer: Option<PathBuf>,
 }
 
 /// Transcript formats; by default chosen from the file extension.
@@ -91,9 +111,36 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub output_dir: Option<PathBuf>,
 
-    /// Use this model file instead of the one built into the binary.
-    #[arg(long, value_name = "PATH")]
+    /// Code with the fast model (n-grams only, no sentence encoder): for batch work over
+    /// thousands of sessions; less accurate (see the README's figures).
+    #[arg(long)]
+    pub fast: bool,
+
+    /// Use this model file instead of the ones built into the binary.
+    #[arg(long, value_name = "PATH", conflicts_with = "fast")]
     pub model: Option<PathBuf>,
+}
+
+/// Which of the two models a command trains or evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Both.
+    Both,
+    /// The default model (n-grams, sentence encoder, conversation layer).
+    Default,
+    /// The fast model (n-grams, conversation layer; no encoder).
+    Fast,
+}
+
+impl ModeArg {
+    /// The modes to run, default first: `true` means fast.
+    pub fn fast_flags(self) -> Vec<bool> {
+        match self {
+            ModeArg::Both => vec![false, true],
+            ModeArg::Default => vec![false],
+            ModeArg::Fast => vec![true],
+        }
+    }
 }
 
 /// Arguments of `rapport train`.
@@ -103,14 +150,14 @@ pub struct TrainArgs {
     #[arg(long, value_name = "CSV")]
     pub data: PathBuf,
 
-    /// Where to write the model; its model card goes beside it with the extension `.md`.
-    #[arg(
-        long,
-        short,
-        value_name = "PATH",
-        default_value = "models/rapport-coder.safetensors"
-    )]
-    pub output: PathBuf,
+    /// Directory for the models (`rapport-coder.safetensors`, and
+    /// `rapport-coder-fast.safetensors`), each with its model card (`.md`) beside it.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub output_dir: PathBuf,
+
+    /// Which model to train.
+    #[arg(long, value_enum, default_value_t = ModeArg::Both)]
+    pub mode: ModeArg,
 
     /// Cross-validation folds whose figures go into the model card (0 skips it).
     #[arg(long, default_value_t = 5)]
@@ -141,7 +188,11 @@ pub struct EvalArgs {
     #[arg(long, value_name = "SCRIPT")]
     pub peer: Option<PathBuf>,
 
-    /// Print the report as JSON instead of text.
+    /// Which model to evaluate.
+    #[arg(long, value_enum, default_value_t = ModeArg::Both)]
+    pub mode: ModeArg,
+
+    /// Print the reports as JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }

@@ -3,11 +3,13 @@
 //! usage or input).
 
 mod analyze;
+mod bench;
 mod cli;
 mod eval;
 mod exit;
 mod measures;
 mod output;
+mod pipeline;
 mod progress;
 mod train;
 
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         cli::Command::Train(args) => train::run(args),
         cli::Command::Eval(args) => eval::run(args),
         cli::Command::Measures(args) => measures::run(args),
+        cli::Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

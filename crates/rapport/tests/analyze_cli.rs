@@ -328,3 +328,82 @@ fn info_logs_carry_no_utterance_text() {
         .success()
         .stderr(predicate::str::contains("beers").not());
 }
+
+#[test]
+fn without_encoder_weights_the_default_mode_names_the_fetch_command_and_fast_still_works() {
+    let empty = tempfile::tempdir().unwrap();
+    let example = repo("examples/session.vtt");
+    rapport()
+        .arg("analyze")
+        .arg(&example)
+        .env("RAPPORT_ENCODER_DIR", empty.path())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("scripts/fetch-encoder.sh")
+                .and(predicate::str::contains("--fast")),
+        );
+    let output = rapport()
+        .args(["analyze", "--fast"])
+        .arg(&example)
+        .env("RAPPORT_ENCODER_DIR", empty.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["sessions"][0]["utterances"].as_array().unwrap().len(),
+        29
+    );
+}
+
+#[test]
+fn both_modes_score_session_quality_and_mostly_agree() {
+    let example = repo("examples/session.vtt");
+    let default = analyze_json(&[example.to_str().unwrap()]);
+    let fast = analyze_json(&["--fast", example.to_str().unwrap()]);
+    let codes = |json: &Value| -> Vec<String> {
+        json["sessions"][0]["utterances"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                u.get("behaviour")
+                    .or_else(|| u.get("talk"))
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    for json in [&default, &fast] {
+        let score = json["sessions"][0]["summary"]["mi_quality_score"]
+            .as_f64()
+            .unwrap();
+        assert!((0.0..=1.0).contains(&score));
+    }
+    let (a, b) = (codes(&default), codes(&fast));
+    let same = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+    assert!(same * 3 >= a.len() * 2, "{same} of {} codes agree", a.len());
+}
+
+#[test]
+fn many_sessions_are_coded_in_one_run_with_the_encoder() {
+    // Two files, one batch of embeddings across both: each session is coded as when alone.
+    let example = repo("examples/session.vtt");
+    let both = analyze_json(&[example.to_str().unwrap(), example.to_str().unwrap()]);
+    let one = analyze_json(&[example.to_str().unwrap()]);
+    assert_eq!(both["sessions"].as_array().unwrap().len(), 2);
+    let alone = one["sessions"][0]["utterances"].as_array().unwrap();
+    for session in both["sessions"].as_array().unwrap() {
+        let together = session["utterances"].as_array().unwrap();
+        assert_eq!(together.len(), alone.len());
+        for (a, b) in together.iter().zip(alone) {
+            for key in ["behaviour", "talk", "question_type", "reflection_type"] {
+                assert_eq!(a.get(key), b.get(key));
+            }
+            let gap = (a["confidence"].as_f64().unwrap() - b["confidence"].as_f64().unwrap()).abs();
+            assert!(gap <= 0.002, "confidence differs by {gap}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
-//! `rapport train` and `rapport eval`: a model trained on a small hand-made file codes a
-//! transcript; on the shared AnnoMI file (when present) the coder beats the peer and the
-//! shipped model is exactly what `train` builds.
+//! `rapport train` and `rapport eval`: models trained on a small hand-made file (the fast
+//! one, and the default one through the real sentence encoder) code a transcript; on the
+//! shared AnnoMI file (when present) the coder beats the peer and the shipped models are
+//! exactly what `train` builds.
 
 use std::path::{Path, PathBuf};
 
@@ -33,33 +34,68 @@ fn annomi() -> Option<PathBuf> {
     }
 }
 
-#[test]
-fn train_writes_a_model_and_card_that_analyze_uses() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("tiny.safetensors");
+/// Trains one mode on the tiny file into `dir`, returns the model's path.
+fn train_tiny(dir: &Path, mode: &str) -> PathBuf {
     rapport()
-        .args(["train", "--data"])
+        .args(["train", "--mode", mode, "--data"])
         .arg(repo("testdata/coder/tiny-coded.csv"))
-        .args(["--folds", "2", "--output"])
-        .arg(&model)
+        .args(["--folds", "2", "--output-dir"])
+        .arg(dir)
         .assert()
         .success()
         .stdout("");
-    let card = std::fs::read_to_string(dir.path().join("tiny.md")).unwrap();
+    let file = if mode == "fast" {
+        "rapport-coder-fast.safetensors"
+    } else {
+        "rapport-coder.safetensors"
+    };
+    dir.join(file)
+}
+
+#[test]
+fn train_writes_a_fast_model_and_card_that_analyze_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_tiny(dir.path(), "fast");
+    assert!(!dir.path().join("rapport-coder.safetensors").exists());
+    let card = std::fs::read_to_string(dir.path().join("rapport-coder-fast.md")).unwrap();
     assert!(card.contains("2-fold cross-validation grouped by `video_url`"));
     assert!(card.contains("tiny-coded.csv"));
     assert!(card.contains("rapport -- train --data"));
+    assert!(card.contains("No sentence encoder"));
+    let loaded = Model::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
+    assert!(!loaded.reads_embeddings());
+    assert_codes_the_example(&model);
+}
 
+#[test]
+fn train_writes_a_default_model_that_reads_the_encoder() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = train_tiny(dir.path(), "default");
+    let loaded = Model::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
+    assert!(loaded.reads_embeddings());
+    let encoder = loaded.info.encoder.as_ref().unwrap();
+    assert_eq!(encoder.name, "sentence-transformers/all-MiniLM-L6-v2");
+    assert_eq!(encoder.fingerprint.len(), 384);
+    let card = std::fs::read_to_string(dir.path().join("rapport-coder.md")).unwrap();
+    assert!(card.contains("Sentence encoder: `sentence-transformers/all-MiniLM-L6-v2`"));
+    assert_codes_the_example(&model);
+}
+
+fn assert_codes_the_example(model: &Path) {
     let output = rapport()
         .args([
             "analyze",
             repo("examples/session.vtt").to_str().unwrap(),
             "--model",
         ])
-        .arg(&model)
+        .arg(model)
         .output()
         .unwrap();
-    assert!(output.status.success());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let json: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(
         json["sessions"][0]["utterances"].as_array().unwrap().len(),
@@ -98,6 +134,8 @@ fn grouped_cross_validation_on_annomi_beats_the_peer() {
     let output = rapport()
         .args([
             "eval",
+            "--mode",
+            "fast",
             "--folds",
             "5",
             "--group-by",
@@ -113,7 +151,8 @@ fn grouped_cross_validation_on_annomi_beats_the_peer() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reports: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let report = &reports["rapport --fast"];
     let macro_f1 = |task: &str| -> f64 {
         let t = report["tasks"]
             .as_array()
@@ -137,30 +176,33 @@ fn grouped_cross_validation_on_annomi_beats_the_peer() {
     // The peer (shared/tools/peer_baseline.py) reaches 0.700 and 0.474 on this file.
     assert!(macro_f1("counselor_behaviour") >= 0.70);
     assert!(macro_f1("client_talk") >= 0.474);
+    let auc = report["mi_quality"]["auc"].as_f64().unwrap();
+    assert!(auc > 0.85, "mi_quality AUC {auc}");
 }
 
-#[test]
-fn the_shipped_model_is_what_train_builds() {
+/// Retrains one mode on AnnoMI without cross-validation and compares its weights with
+/// the shipped model's (temperatures come from the cross-validation, so they are not
+/// compared).
+fn assert_shipped_model_is_rebuilt(mode: &str, file: &str) {
     let Some(data) = annomi() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let model = dir.path().join("rebuilt.safetensors");
     rapport()
-        .args(["train", "--folds", "0", "--data"])
+        .args(["train", "--mode", mode, "--folds", "0", "--data"])
         .arg(&data)
-        .arg("--output")
-        .arg(&model)
+        .arg("--output-dir")
+        .arg(dir.path())
         .assert()
         .success();
-    let rebuilt = Model::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
+    let rebuilt = Model::from_bytes(&std::fs::read(dir.path().join(file)).unwrap()).unwrap();
     let shipped =
-        Model::from_bytes(&std::fs::read(repo("models/rapport-coder.safetensors")).unwrap())
-            .unwrap();
+        Model::from_bytes(&std::fs::read(repo(&format!("models/{file}"))).unwrap()).unwrap();
     assert_eq!(rebuilt.features, shipped.features);
+    let (a, b) = (&rebuilt.heads, &shipped.heads);
     for (a, b) in [
-        (&rebuilt.behaviour, &shipped.behaviour),
-        (&rebuilt.question_type, &shipped.question_type),
-        (&rebuilt.reflection_type, &shipped.reflection_type),
-        (&rebuilt.talk, &shipped.talk),
+        (&a.behaviour, &b.behaviour),
+        (&a.question_type, &b.question_type),
+        (&a.reflection_type, &b.reflection_type),
+        (&a.talk, &b.talk),
     ] {
         assert_eq!(a.weights.len(), b.weights.len());
         let max_gap = a
@@ -169,6 +211,16 @@ fn the_shipped_model_is_what_train_builds() {
             .zip(&b.weights)
             .map(|(x, y)| (x - y).abs())
             .fold(0.0f32, f32::max);
-        assert!(max_gap < 1e-3, "weights differ by {max_gap}");
+        assert!(max_gap < 1e-3, "{mode}: weights differ by {max_gap}");
     }
+}
+
+#[test]
+fn the_shipped_fast_model_is_what_train_builds() {
+    assert_shipped_model_is_rebuilt("fast", "rapport-coder-fast.safetensors");
+}
+
+#[test]
+fn the_shipped_default_model_is_what_train_builds() {
+    assert_shipped_model_is_rebuilt("default", "rapport-coder.safetensors");
 }

@@ -1,0 +1,126 @@
+//! Which coder a run uses and the sentence encoder that feeds it: the built-in default
+//! model (reads the encoder's embeddings), the built-in fast model (n-grams only), or a
+//! model file; and embedding texts with a progress bar.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use rapport_coder::{Coder, EncoderRef, FINGERPRINT_TEXT, Model};
+use rapport_core::Transcript;
+use rapport_encoder::{Encoder, EncoderOptions, FETCH_COMMAND, MODEL_NAME, WEIGHTS_SHA256};
+
+use crate::progress;
+
+/// The default model, built by `rapport train` (card: `models/rapport-coder.md`).
+const DEFAULT_MODEL: &[u8] = include_bytes!("../../../models/rapport-coder.safetensors");
+
+/// The fast model, built by `rapport train` (card: `models/rapport-coder-fast.md`).
+const FAST_MODEL: &[u8] = include_bytes!("../../../models/rapport-coder-fast.safetensors");
+
+/// Word pieces per utterance the encoder reads when training a model.
+pub const TRAIN_MAX_TOKENS: usize = 256;
+
+/// Smallest cosine between the stored and the current fingerprint that counts as the
+/// same encoder (runs differ only by floating-point rounding).
+const SAME_ENCODER: f32 = 0.9999;
+
+/// A coder with the encoder its model reads, if any.
+pub struct Pipeline {
+    /// The coder.
+    pub coder: Coder,
+    encoder: Option<Encoder>,
+}
+
+impl Pipeline {
+    /// The built-in model (`fast` or default) or the model file given.
+    pub fn load(fast: bool, model: Option<&Path>) -> Result<Pipeline> {
+        let coder = match model {
+            Some(path) => Coder::load(path)?,
+            None if fast => Coder::new(Model::from_bytes(FAST_MODEL)?),
+            None => Coder::new(Model::from_bytes(DEFAULT_MODEL)?),
+        };
+        let encoder = if coder.model().reads_embeddings() {
+            let reference = coder.model().info.encoder.clone().context(
+                "the model reads sentence embeddings but records no encoder; retrain it with `rapport train`",
+            )?;
+            Some(load_encoder(&reference).context(
+                "the default model needs the sentence encoder (or code with --fast, no encoder)",
+            )?)
+        } else {
+            None
+        };
+        Ok(Pipeline { coder, encoder })
+    }
+
+    /// Each transcript's utterance embeddings, where the model reads them: all
+    /// utterances are embedded together, so that batches of similar length form across
+    /// sessions.
+    pub fn embed(&self, transcripts: &[Transcript]) -> Result<Vec<Option<Vec<Vec<f32>>>>> {
+        let Some(encoder) = &self.encoder else {
+            return Ok(vec![None; transcripts.len()]);
+        };
+        let texts: Vec<&str> = transcripts
+            .iter()
+            .flat_map(|t| t.utterances.iter().map(|u| u.text.as_str()))
+            .collect();
+        let mut vectors = embed_texts(encoder, &texts)?.into_iter();
+        Ok(transcripts
+            .iter()
+            .map(|t| Some(vectors.by_ref().take(t.utterances.len()).collect()))
+            .collect())
+    }
+}
+
+/// Loads the encoder and checks that it is the one `reference` was trained with.
+pub fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
+    let options = EncoderOptions {
+        max_tokens: Some(reference.max_tokens),
+        ..EncoderOptions::default()
+    };
+    let dir = rapport_encoder::locate()?;
+    let encoder = Encoder::load(&dir, options)?;
+    let fingerprint = encoder.embed_one(FINGERPRINT_TEXT)?;
+    if cosine(&fingerprint, &reference.fingerprint) < SAME_ENCODER {
+        bail!(
+            "the sentence encoder in {} is not the one the model was trained with ({}, weights \
+             sha256 {}); fetch it again with `{FETCH_COMMAND} --force`",
+            dir.display(),
+            reference.name,
+            reference.weights_sha256
+        );
+    }
+    Ok(encoder)
+}
+
+/// Loads the encoder for training and describes it for the model file.
+pub fn training_encoder() -> Result<(Encoder, EncoderRef)> {
+    let options = EncoderOptions {
+        max_tokens: Some(TRAIN_MAX_TOKENS),
+        ..EncoderOptions::default()
+    };
+    let encoder = Encoder::load(&rapport_encoder::locate()?, options)?;
+    let reference = EncoderRef {
+        name: MODEL_NAME.into(),
+        weights_sha256: WEIGHTS_SHA256.into(),
+        max_tokens: encoder.max_tokens(),
+        fingerprint: encoder.embed_one(FINGERPRINT_TEXT)?,
+    };
+    Ok((encoder, reference))
+}
+
+/// Embeds texts, with a progress bar on a terminal.
+pub fn embed_texts(encoder: &Encoder, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+    let bar = progress::bar(texts.len() as u64, "embedding utterances");
+    let vectors = encoder.embed_reporting(texts, |n| bar.inc(n as u64))?;
+    bar.finish_and_clear();
+    Ok(vectors)
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() || a.is_empty() {
+        return 0.0;
+    }
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (norm(a) * norm(b)).max(f32::MIN_POSITIVE)
+}
