@@ -157,3 +157,46 @@ fn a_zero_batch_size_is_refused() {
     .unwrap_err();
     assert!(matches!(err, EncoderError::Options(_)));
 }
+
+#[test]
+fn the_shipped_model_codes_batched_embeddings_as_one_by_one() {
+    let Some(encoder) = encoder(EncoderOptions {
+        batch_size: 4,
+        ..EncoderOptions::default()
+    }) else {
+        return;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let model_bytes = std::fs::read(root.join("models/rapport-coder.safetensors")).unwrap();
+    let coder = rapport_coder::Coder::new(rapport_coder::Model::from_bytes(&model_bytes).unwrap());
+    assert!(coder.model().reads_embeddings());
+    let vtt = std::fs::read(root.join("examples/session.vtt")).unwrap();
+    let transcript = rapport_core::read_transcripts(
+        "session.vtt",
+        &vtt,
+        rapport_core::InputFormat::Vtt,
+        &rapport_core::ReadOptions::default(),
+    )
+    .unwrap()
+    .transcripts
+    .remove(0);
+    let texts: Vec<&str> = transcript
+        .utterances
+        .iter()
+        .map(|u| u.text.as_str())
+        .collect();
+    let batched = encoder.embed(&texts).unwrap();
+    let alone: Vec<Vec<f32>> = texts
+        .iter()
+        .map(|t| encoder.embed_one(t).unwrap())
+        .collect();
+    let a = coder.code(&transcript, Some(&batched)).unwrap();
+    let b = coder.code(&transcript, Some(&alone)).unwrap();
+    assert_eq!(a.utterances.len(), 29);
+    for (x, y) in a.utterances.iter().zip(&b.utterances) {
+        assert_eq!(x.code, y.code);
+        assert!((x.confidence - y.confidence).abs() <= 0.001);
+    }
+    // Without embeddings the model refuses rather than coding from zeros.
+    assert!(coder.code(&transcript, None).is_err());
+}

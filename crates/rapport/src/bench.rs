@@ -64,7 +64,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         );
         println!();
         for (name, ours) in &rows {
-            println!("{name:<24} {:>6.1}x the peer", ours / speed);
+            println!("{name:<24} {:>7.2}x the peer", ours / speed);
         }
     }
     Ok(())
