@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::features::View;
 use crate::model::ModelInfo;
 
 /// Renders the model card (Markdown) of a trained model.
@@ -23,11 +24,19 @@ fn dense_sentence(info: &ModelInfo) -> String {
     }
     let parts: Vec<String> = dense
         .iter()
-        .map(|d| format!("{:?} turn x {}", d.view, d.weight).to_lowercase())
+        .map(|d| {
+            let turn = match d.view {
+                View::Own => "of the utterance",
+                View::Previous => "of the other side's turn before",
+                View::Next => "of the turn after",
+                View::CounselorBefore => "of the counsellor's turn a client utterance answers",
+            };
+            format!("{turn}, weight {}", d.weight)
+        })
         .collect();
     format!(
-        " Plus the sentence encoder's embedding ({}) as dense columns.",
-        parts.join(", ")
+        " Plus the sentence encoder's embeddings as dense columns ({}).",
+        parts.join("; ")
     )
 }
 
