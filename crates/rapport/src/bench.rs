@@ -41,6 +41,16 @@ pub fn run(args: BenchArgs) -> Result<()> {
         args.runs
     );
 
+    let peer_data = match (&args.peer, args.inputs.as_slice()) {
+        (None, _) => None,
+        (Some(_), [data]) => Some(data),
+        (Some(_), _) => {
+            return Err(BadInput(
+                "--peer runs the peer on one coded CSV; give exactly one input file".into(),
+            )
+            .into());
+        }
+    };
     let mut rows: Vec<(&str, f64)> = Vec::new();
     for (name, fast) in [("rapport analyze", false), ("rapport analyze --fast", true)] {
         let seconds = best_of(args.runs, || analyze_once(&args.inputs, fast))?;
@@ -50,10 +60,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             utterances as f64 / seconds
         );
     }
-    if let Some(script) = &args.peer {
-        let [data] = args.inputs.as_slice() else {
-            bail!("--peer runs the peer on one coded CSV; give exactly one input file");
-        };
+    if let (Some(script), Some(data)) = (&args.peer, peer_data) {
         let peer = run_peer(script, data)?;
         let speed = peer
             .predict_speed()

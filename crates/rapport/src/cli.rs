@@ -126,9 +126,9 @@ pub struct AnalyzeArgs {
 pub enum ModeArg {
     /// Both.
     Both,
-    /// The default model (n-grams, sentence encoder, conversation layer).
+    /// The default model (n-grams and the sentence encoder's embeddings).
     Default,
-    /// The fast model (n-grams, conversation layer; no encoder).
+    /// The fast model (n-grams only; no encoder).
     Fast,
 }
 

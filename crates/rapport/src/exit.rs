@@ -30,7 +30,10 @@ fn is_bad_input(err: &anyhow::Error) -> bool {
         cause.is::<BadInput>()
             || cause.is::<rapport_core::ReadError>()
             || cause.is::<rapport_measures::InputError>()
-            || cause.is::<rapport_coder::CorpusError>()
+            || matches!(
+                cause.downcast_ref::<rapport_coder::CorpusError>(),
+                Some(e) if !matches!(e, rapport_coder::CorpusError::Embeddings { .. })
+            )
             || cause.is::<rapport_coder::LoadError>()
             || matches!(
                 cause.downcast_ref::<rapport_coder::EvalError>(),

@@ -44,7 +44,7 @@ impl Pipeline {
                 "the model reads sentence embeddings but records no encoder; retrain it with `rapport train`",
             )?;
             Some(load_encoder(&reference).context(
-                "the default model needs the sentence encoder (or code with --fast, no encoder)",
+                "this model reads the sentence encoder's embeddings (code with --fast to do without)",
             )?)
         } else {
             None
