@@ -331,11 +331,6 @@ impl Model {
         self.features.reads_embeddings()
     }
 
-    /// Predicts every utterance of a conversation.
-    pub fn predict(&self, turns: &[Turn<'_>]) -> Result<Vec<Prediction>, EmbeddingError> {
-        Ok(self.predict_session(turns)?.utterances)
-    }
-
     /// Predicts every utterance of a conversation and the session's quality.
     pub fn predict_session(&self, turns: &[Turn<'_>]) -> Result<SessionPrediction, EmbeddingError> {
         self.features.check(turns)?;
@@ -369,51 +364,18 @@ impl Model {
             None => (self.heads.predict(&vectors, turns), None),
         };
         // The quality model learnt from held-out first-pass codes at temperature 1; it
-        // reads the same here: first-pass behaviour and talk where there is a first pass,
-        // and every head's probabilities with its calibration undone.
+        // reads the same here: every head's probabilities with its calibration undone, and
+        // the first pass's behaviour and talk where there is a first pass.
         let mi_quality = self.quality.as_ref().and_then(|quality| {
-            let uncalibrated = |p: &[f32], head: &Softmax| rescale(p, 1.0 / head.temperature);
             let profile_source: Vec<Prediction> = utterances
                 .iter()
                 .enumerate()
                 .map(|(i, u)| {
-                    let first_pass = first.as_ref().map(|f| &f[i]);
-                    match (u, first_pass) {
-                        (
-                            Prediction::Counselor {
-                                question_type,
-                                reflection_type,
-                                ..
-                            },
-                            Some(Prediction::Counselor { behaviour, .. }),
-                        ) => Prediction::Counselor {
-                            behaviour: behaviour.clone(),
-                            question_type: uncalibrated(question_type, &self.heads.question_type),
-                            reflection_type: uncalibrated(
-                                reflection_type,
-                                &self.heads.reflection_type,
-                            ),
-                        },
-                        (_, Some(first)) => first.clone(),
-                        (
-                            Prediction::Counselor {
-                                behaviour,
-                                question_type,
-                                reflection_type,
-                            },
-                            None,
-                        ) => Prediction::Counselor {
-                            behaviour: uncalibrated(behaviour, &self.heads.behaviour),
-                            question_type: uncalibrated(question_type, &self.heads.question_type),
-                            reflection_type: uncalibrated(
-                                reflection_type,
-                                &self.heads.reflection_type,
-                            ),
-                        },
-                        (Prediction::Client { talk }, None) => Prediction::Client {
-                            talk: uncalibrated(talk, &self.heads.talk),
-                        },
+                    let mut p = self.heads.uncalibrated(u);
+                    if let Some(first) = &first {
+                        take_main_codes(&mut p, &first[i]);
                     }
+                    p
                 })
                 .collect();
             let evidence = evidence_of(turns, &profile_source);
@@ -710,6 +672,25 @@ impl Heads {
             .collect()
     }
 
+    /// A prediction's probabilities with each head's calibration undone (temperature 1).
+    fn uncalibrated(&self, prediction: &Prediction) -> Prediction {
+        let undo = |p: &[f32], head: &Softmax| rescale(p, 1.0 / head.temperature);
+        match prediction {
+            Prediction::Counselor {
+                behaviour,
+                question_type,
+                reflection_type,
+            } => Prediction::Counselor {
+                behaviour: undo(behaviour, &self.behaviour),
+                question_type: undo(question_type, &self.question_type),
+                reflection_type: undo(reflection_type, &self.reflection_type),
+            },
+            Prediction::Client { talk } => Prediction::Client {
+                talk: undo(talk, &self.talk),
+            },
+        }
+    }
+
     fn named(&self) -> [(&'static str, &Softmax); 4] {
         [
             ("behaviour", &self.behaviour),
@@ -750,6 +731,20 @@ fn held_out_predictions(
         held_out[s] = predictions;
     }
     Ok(held_out)
+}
+
+/// Replaces a prediction's behaviour or talk probabilities by the first pass's.
+fn take_main_codes(prediction: &mut Prediction, first: &Prediction) {
+    match (prediction, first) {
+        (
+            Prediction::Counselor { behaviour, .. },
+            Prediction::Counselor {
+                behaviour: first, ..
+            },
+        ) => behaviour.clone_from(first),
+        (Prediction::Client { talk }, Prediction::Client { talk: first }) => talk.clone_from(first),
+        _ => {}
+    }
 }
 
 /// Each session's feature vectors with the conversation layer's block appended.

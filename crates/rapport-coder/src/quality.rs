@@ -4,15 +4,12 @@
 //! A session is read as one document, all its counsellor utterances joined, cut into
 //! TF-IDF word 1-2-grams (sublinear tf, `min_df` 2, unit length), followed by its code
 //! profile (see [`profile`]) scaled by `profile_weight`. A balanced two-class logistic
-//! regression over those features gives P(high). [`cross_validate`] measures it by
-//! group (for instance by video), with each fold's vocabulary learnt from its training
-//! sessions only.
+//! regression over those features gives P(high). The coder's grouped cross-validation
+//! measures it inside each fold's model (see `eval`).
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::linear::{FitError, FitOptions, Softmax};
-use crate::metrics::auc;
 use crate::text::Analyzer;
 use crate::vectorizer::{SparseVec, TfidfBlock};
 
@@ -149,18 +146,16 @@ pub struct QualityParts {
     pub profile_weight: f32,
 }
 
-/// Why the quality model could not be fitted, measured or rebuilt.
+/// Why the quality model could not be fitted or rebuilt.
 #[derive(Debug, thiserror::Error)]
 pub enum QualityError {
-    /// Per-session inputs of different lengths.
-    #[error("{sessions} sessions but {labels} {what}")]
+    /// Sessions and labels of different lengths.
+    #[error("{sessions} sessions but {labels} quality labels")]
     LengthMismatch {
         /// Number of sessions.
         sessions: usize,
-        /// Number of labels or fold numbers.
+        /// Number of labels.
         labels: usize,
-        /// What was counted: "quality labels" or "fold numbers".
-        what: &'static str,
     },
     /// The training sessions lack high or low quality examples.
     #[error("the quality model needs both high and low quality sessions ({high} high, {low} low)")]
@@ -168,19 +163,6 @@ pub enum QualityError {
         /// Number of high-quality sessions.
         high: usize,
         /// Number of low-quality sessions.
-        low: usize,
-    },
-    /// A cross-validation fold whose training part (the other folds) lacks a class.
-    #[error(
-        "cross-validation fold {fold}: the other folds hold {high} high and {low} low quality \
-         sessions; both are needed"
-    )]
-    FoldLacksClass {
-        /// The held-out fold.
-        fold: usize,
-        /// High-quality sessions outside the fold.
-        high: usize,
-        /// Low-quality sessions outside the fold.
         low: usize,
     },
     /// A setting that cannot be used.
@@ -206,7 +188,6 @@ impl QualityModel {
             return Err(QualityError::LengthMismatch {
                 sessions: sessions.len(),
                 labels: high.len(),
-                what: "quality labels",
             });
         }
         check_options(options)?;
@@ -327,91 +308,6 @@ impl QualityModel {
             },
         })
     }
-}
-
-/// By-group cross-validated AUC: `folds[i]` is session i's fold (0..k). Fits on the
-/// other folds, scores the held-out ones; returns (out-of-fold scores, AUC).
-///
-/// Every fold's model learns its vocabulary from its own training sessions. Fold
-/// numbers need not be contiguous: `k` is the largest plus one and empty folds are
-/// skipped. A fold whose training part lacks high or low sessions is an error
-/// ([`QualityError::FoldLacksClass`]) rather than a made-up score, so that the AUC
-/// always reflects fitted models. Folds are fitted in parallel.
-pub fn cross_validate(
-    sessions: &[SessionEvidence<'_>],
-    high: &[bool],
-    folds: &[usize],
-    options: &QualityOptions,
-) -> Result<(Vec<f32>, f64), QualityError> {
-    if sessions.len() != high.len() {
-        return Err(QualityError::LengthMismatch {
-            sessions: sessions.len(),
-            labels: high.len(),
-            what: "quality labels",
-        });
-    }
-    if sessions.len() != folds.len() {
-        return Err(QualityError::LengthMismatch {
-            sessions: sessions.len(),
-            labels: folds.len(),
-            what: "fold numbers",
-        });
-    }
-    check_options(options)?;
-    let (n_high, n_low) = count(high.iter().copied());
-    if n_high == 0 || n_low == 0 {
-        return Err(QualityError::OneClass {
-            high: n_high,
-            low: n_low,
-        });
-    }
-    let k = folds.iter().max().map_or(0, |&m| m + 1);
-    let held_out: Vec<usize> = (0..k).filter(|f| folds.contains(f)).collect();
-    // Check every fold before fitting any.
-    for &fold in &held_out {
-        let (h, l) = count(
-            high.iter()
-                .zip(folds)
-                .filter(|&(_, &f)| f != fold)
-                .map(|(&h, _)| h),
-        );
-        if h == 0 || l == 0 {
-            return Err(QualityError::FoldLacksClass {
-                fold,
-                high: h,
-                low: l,
-            });
-        }
-    }
-    let per_fold: Vec<Vec<(usize, f32)>> = held_out
-        .par_iter()
-        .map(|&fold| -> Result<Vec<(usize, f32)>, QualityError> {
-            let (train, train_high): (Vec<SessionEvidence<'_>>, Vec<bool>) = sessions
-                .iter()
-                .zip(high)
-                .zip(folds)
-                .filter(|&(_, &f)| f != fold)
-                .map(|((s, &h), _)| (s.clone(), h))
-                .unzip();
-            let model = QualityModel::fit(&train, &train_high, options)?;
-            Ok(sessions
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| folds[i] == fold)
-                .map(|(i, s)| (i, model.score(s)))
-                .collect())
-        })
-        .collect::<Result<_, _>>()?;
-    let mut scores = vec![0.5f32; sessions.len()];
-    for (i, score) in per_fold.into_iter().flatten() {
-        scores[i] = score;
-    }
-    // Both classes are present (checked above), so the AUC exists.
-    let value = auc(&scores, high).ok_or(QualityError::OneClass {
-        high: n_high,
-        low: n_low,
-    })?;
-    Ok((scores, value))
 }
 
 /// The session as one document: its counsellor utterances joined by newlines.
@@ -620,38 +516,6 @@ mod tests {
         ));
         assert!(matches!(
             QualityModel::fit(&sessions, &[true, false], &options),
-            Err(QualityError::LengthMismatch { .. })
-        ));
-    }
-
-    #[test]
-    fn cross_validation_scores_every_session_out_of_fold() {
-        let (sessions, high) = training();
-        // Three folds, each holding two high and two low sessions.
-        let folds: Vec<usize> = (0..sessions.len()).map(|i| (i / 2) % 3).collect();
-        let (scores, value) =
-            cross_validate(&sessions, &high, &folds, &QualityOptions::default()).unwrap();
-        assert_eq!(scores.len(), sessions.len());
-        assert!(scores.iter().all(|p| (0.0..=1.0).contains(p)));
-        assert!(value > 0.9, "AUC {value}");
-    }
-
-    #[test]
-    fn cross_validation_names_a_fold_whose_training_part_lacks_a_class() {
-        let (sessions, high) = training();
-        // Fold 0 holds every high session: holding it out leaves only low ones.
-        let folds: Vec<usize> = high.iter().map(|&h| usize::from(!h)).collect();
-        let result = cross_validate(&sessions, &high, &folds, &QualityOptions::default());
-        assert!(matches!(
-            result,
-            Err(QualityError::FoldLacksClass {
-                fold: 0,
-                high: 0,
-                ..
-            })
-        ));
-        assert!(matches!(
-            cross_validate(&sessions, &high, &folds[1..], &QualityOptions::default()),
             Err(QualityError::LengthMismatch { .. })
         ));
     }
