@@ -2,11 +2,11 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use rapport_coder::ModelInfo;
-use rapport_core::{InputFormat, ReadOptions, Report, read_transcripts};
+use rapport_core::{InputFormat, ReadOptions, Report, Transcript, read_transcripts};
 
 use rapport_report::{Agreement, ModelAccuracy};
 use rayon::prelude::*;
@@ -23,15 +23,9 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     let options = ReadOptions {
         counselor_names: args.counselors.clone(),
     };
-    let mut transcripts = Vec::new();
-    for path in &args.inputs {
-        let format = input_format(path, args.input_format)?;
-        let (name, bytes) = read_input(path)?;
-        let outcome = read_transcripts(&name, &bytes, format, &options)?;
-        for notice in &outcome.notices {
-            eprintln!("rapport: {notice}");
-        }
-        transcripts.extend(outcome.transcripts);
+    let (transcripts, notices) = read_all(&args.inputs, args.input_format, &options)?;
+    for notice in &notices {
+        eprintln!("rapport: {notice}");
     }
     let embeddings = pipeline.embed(&transcripts)?;
     let bar = progress::bar(transcripts.len() as u64, "coding sessions");
@@ -47,6 +41,24 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     bar.finish_and_clear();
     let report = Report { sessions };
     crate::output::write(&args, &report, &accuracy(&coder.model().info))
+}
+
+/// Reads every input (`-` is standard input), in order, with the notices the readers gave.
+pub fn read_all(
+    inputs: &[PathBuf],
+    forced: Option<InputFormatArg>,
+    options: &ReadOptions,
+) -> Result<(Vec<Transcript>, Vec<String>)> {
+    let mut transcripts = Vec::new();
+    let mut notices = Vec::new();
+    for path in inputs {
+        let format = input_format(path, forced)?;
+        let (name, bytes) = read_input(path)?;
+        let outcome = read_transcripts(&name, &bytes, format, options)?;
+        notices.extend(outcome.notices.iter().map(ToString::to_string));
+        transcripts.extend(outcome.transcripts);
+    }
+    Ok((transcripts, notices))
 }
 
 /// The model card's cross-validated figures, as the reports state them.
@@ -71,7 +83,7 @@ fn accuracy(info: &ModelInfo) -> ModelAccuracy {
     }
 }
 
-pub fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputFormat> {
+fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputFormat> {
     if let Some(forced) = forced {
         return Ok(match forced {
             InputFormatArg::Vtt => InputFormat::Vtt,
@@ -103,7 +115,7 @@ pub fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<Input
     Ok(format)
 }
 
-pub fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
+fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
     if path == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::stdin()

@@ -6,9 +6,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use rapport_core::{ReadOptions, read_transcripts};
+use rapport_core::ReadOptions;
 
-use crate::analyze::{input_format, read_input};
+use crate::analyze::read_all;
 use crate::cli::BenchArgs;
 use crate::eval::run_peer;
 use crate::exit::BadInput;
@@ -18,23 +18,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if args.runs == 0 {
         return Err(BadInput("--runs must be at least 1".into()).into());
     }
-    let mut sessions = 0;
-    let mut utterances = 0;
-    for path in &args.inputs {
-        let (name, bytes) = read_input(path)?;
-        let outcome = read_transcripts(
-            &name,
-            &bytes,
-            input_format(path, None)?,
-            &ReadOptions::default(),
-        )?;
-        sessions += outcome.transcripts.len();
-        utterances += outcome
-            .transcripts
-            .iter()
-            .map(|t| t.utterances.len())
-            .sum::<usize>();
-    }
+    let (transcripts, _) = read_all(&args.inputs, None, &ReadOptions::default())?;
+    let sessions = transcripts.len();
+    let utterances: usize = transcripts.iter().map(|t| t.utterances.len()).sum();
     println!(
         "input: {sessions} sessions, {utterances} utterances; {} CPU threads; best of {} runs",
         std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -15,10 +15,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let mut corpus = Corpus::from_path(&args.data, &args.group_by)?;
     let modes = args.mode.fast_flags();
     if modes.contains(&false) {
-        let (encoder, _) = pipeline::training_encoder()?;
-        let texts: Vec<&str> = corpus.texts().collect();
-        let vectors = pipeline::embed_texts(&encoder, &texts)?;
-        corpus.attach_embeddings(vectors)?;
+        pipeline::embed_corpus(&mut corpus)?;
     }
     let mut reports = Vec::new();
     for fast in modes {

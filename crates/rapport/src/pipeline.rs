@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use rapport_coder::{Coder, EncoderRef, FINGERPRINT_TEXT, Model};
+use rapport_coder::{Coder, Corpus, EncoderRef, FINGERPRINT_TEXT, Model};
 use rapport_core::Transcript;
 use rapport_encoder::{Encoder, EncoderOptions, FETCH_COMMAND, MODEL_NAME, WEIGHTS_SHA256};
 
@@ -93,7 +93,7 @@ pub fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
 }
 
 /// Loads the encoder for training and describes it for the model file.
-pub fn training_encoder() -> Result<(Encoder, EncoderRef)> {
+fn training_encoder() -> Result<(Encoder, EncoderRef)> {
     let options = EncoderOptions {
         max_tokens: Some(TRAIN_MAX_TOKENS),
         ..EncoderOptions::default()
@@ -106,6 +106,16 @@ pub fn training_encoder() -> Result<(Encoder, EncoderRef)> {
         fingerprint: encoder.embed_one(FINGERPRINT_TEXT)?,
     };
     Ok((encoder, reference))
+}
+
+/// Embeds every utterance of a training corpus with the training encoder, attaches the
+/// vectors, and returns the encoder's description for the model file.
+pub fn embed_corpus(corpus: &mut Corpus) -> Result<EncoderRef> {
+    let (encoder, reference) = training_encoder()?;
+    let texts: Vec<&str> = corpus.texts().collect();
+    let vectors = embed_texts(&encoder, &texts)?;
+    corpus.attach_embeddings(vectors)?;
+    Ok(reference)
 }
 
 /// Embeds texts, with a progress bar on a terminal.

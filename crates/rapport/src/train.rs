@@ -27,11 +27,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
     );
     let modes = args.mode.fast_flags();
     let encoder = if modes.contains(&false) {
-        let (encoder, reference) = pipeline::training_encoder()?;
-        let texts: Vec<&str> = corpus.texts().collect();
-        let vectors = pipeline::embed_texts(&encoder, &texts)?;
-        corpus.attach_embeddings(vectors)?;
-        Some(reference)
+        Some(pipeline::embed_corpus(&mut corpus)?)
     } else {
         None
     };
