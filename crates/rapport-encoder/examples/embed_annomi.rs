@@ -4,7 +4,7 @@
 //! ```text
 //! scripts/fetch-encoder.sh
 //! cargo run --release -p rapport-encoder --example embed_annomi -- \
-//!     [--data FILE.csv] [--batch 32] [--out /tmp/rapport-annomi-minilm] [--limit N]
+//!     [--data FILE.csv] [--batch 256] [--tokens 1024] [--out /tmp/rapport-annomi-minilm] [--limit N]
 //! ```
 
 mod common;
@@ -31,6 +31,7 @@ fn run() -> Result<(), String> {
     let mut data = PathBuf::from(common::DEFAULT_DATA);
     let mut out = common::DEFAULT_CACHE.to_string();
     let mut batch_size = rapport_encoder::encoder::DEFAULT_BATCH_SIZE;
+    let mut batch_tokens = rapport_encoder::encoder::DEFAULT_BATCH_TOKENS;
     let mut limit = usize::MAX;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -39,6 +40,7 @@ fn run() -> Result<(), String> {
             "--data" => data = PathBuf::from(value()?),
             "--out" => out = value()?,
             "--batch" => batch_size = value()?.parse().map_err(|e| format!("--batch: {e}"))?,
+            "--tokens" => batch_tokens = value()?.parse().map_err(|e| format!("--tokens: {e}"))?,
             "--limit" => limit = value()?.parse().map_err(|e| format!("--limit: {e}"))?,
             other => return Err(format!("unknown argument {other}")),
         }
@@ -58,6 +60,7 @@ fn run() -> Result<(), String> {
         &dir,
         EncoderOptions {
             batch_size,
+            batch_tokens,
             ..EncoderOptions::default()
         },
     )
@@ -87,7 +90,7 @@ fn run() -> Result<(), String> {
     }
     let total = started.elapsed().as_secs_f64();
     println!(
-        "{} utterances, batch {batch_size}, threads {}: model load {load:.2} s, embedding {seconds:.1} s = {:.1} utterances/s; whole process {total:.1} s = {:.1} utterances/s; peak RSS {:.0} MiB",
+        "{} utterances, batch {batch_size} texts / {batch_tokens} word pieces, threads {}: model load {load:.2} s, embedding {seconds:.1} s = {:.1} utterances/s; whole process {total:.1} s = {:.1} utterances/s; peak RSS {:.0} MiB",
         texts.len(),
         candle_core::utils::get_num_threads(),
         texts.len() as f64 / seconds,

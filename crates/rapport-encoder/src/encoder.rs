@@ -21,8 +21,15 @@ use crate::locate;
 /// (`sentence_bert_config.json`: `max_seq_length`), used when that file is absent.
 pub const DEFAULT_MAX_TOKENS: usize = 256;
 
-/// Texts per forward pass.
-pub const DEFAULT_BATCH_SIZE: usize = 32;
+/// Texts per forward pass at most.
+pub const DEFAULT_BATCH_SIZE: usize = 256;
+
+/// Word pieces per forward pass at most, padding included: texts x the batch's longest
+/// text. Short texts go many to a pass (fewer, larger matrix products), long ones few
+/// (bounded memory). Measured over AnnoMI in `rapport analyze` against fixed batches
+/// of 32: the same codes, a third of the peak memory, and with the binary's mimalloc
+/// about 15% less wall time.
+pub const DEFAULT_BATCH_TOKENS: usize = 1024;
 
 /// Forward passes run at once (the matrix products inside each are multi-threaded
 /// already); more would multiply the memory of the longest batches.
@@ -31,8 +38,11 @@ const CONCURRENT_BATCHES: usize = 2;
 /// How the encoder runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EncoderOptions {
-    /// Texts per forward pass (texts of similar length go together).
+    /// Texts per forward pass at most (texts of similar length go together).
     pub batch_size: usize,
+    /// Word pieces per forward pass at most, padding included (a text longer than this
+    /// still gets a pass of its own).
+    pub batch_tokens: usize,
     /// Word pieces per text at most, `[CLS]` and `[SEP]` included; `None` reads
     /// `sentence_bert_config.json` (256 for this model), capped by the model's position
     /// embeddings.
@@ -46,6 +56,7 @@ impl Default for EncoderOptions {
     fn default() -> Self {
         EncoderOptions {
             batch_size: DEFAULT_BATCH_SIZE,
+            batch_tokens: DEFAULT_BATCH_TOKENS,
             max_tokens: None,
             normalize: true,
         }
@@ -60,6 +71,7 @@ pub struct Encoder {
     dim: usize,
     max_tokens: usize,
     batch_size: usize,
+    batch_tokens: usize,
     normalize: bool,
     dir: PathBuf,
 }
@@ -71,6 +83,7 @@ impl std::fmt::Debug for Encoder {
             .field("dim", &self.dim)
             .field("max_tokens", &self.max_tokens)
             .field("batch_size", &self.batch_size)
+            .field("batch_tokens", &self.batch_tokens)
             .finish_non_exhaustive()
     }
 }
@@ -90,9 +103,9 @@ impl Encoder {
     /// Loads the model from a directory holding `model.safetensors`, `config.json`
     /// and `tokenizer.json` (and, optionally, `sentence_bert_config.json`).
     pub fn load(dir: &Path, options: EncoderOptions) -> Result<Encoder, EncoderError> {
-        if options.batch_size == 0 {
+        if options.batch_size == 0 || options.batch_tokens == 0 {
             return Err(EncoderError::Options(
-                "batch size must be at least 1".into(),
+                "batch size and batch tokens must be at least 1".into(),
             ));
         }
         let file = |name: &str| -> Result<PathBuf, EncoderError> {
@@ -157,6 +170,7 @@ impl Encoder {
             dim: config.hidden_size,
             max_tokens,
             batch_size: options.batch_size,
+            batch_tokens: options.batch_tokens,
             normalize: options.normalize,
             dir: dir.to_path_buf(),
         })
@@ -172,7 +186,7 @@ impl Encoder {
         self.max_tokens
     }
 
-    /// Texts per forward pass.
+    /// Texts per forward pass at most.
     pub fn batch_size(&self) -> usize {
         self.batch_size
     }
@@ -192,7 +206,8 @@ impl Encoder {
     /// [`EncoderOptions::normalize`] is off), in input order.
     ///
     /// Texts are tokenised, sorted by their number of word pieces and run in batches of
-    /// [`Encoder::batch_size`], each padded only to its own longest text.
+    /// at most [`Encoder::batch_size`] texts and [`EncoderOptions::batch_tokens`] word
+    /// pieces, each padded only to its own longest text.
     pub fn embed<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>, EncoderError> {
         self.embed_reporting(texts, |_| {})
     }
@@ -219,7 +234,11 @@ impl Encoder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| ids[i].len());
 
-        let batches: Vec<&[usize]> = order.chunks(self.batch_size).collect();
+        let lengths: Vec<usize> = order.iter().map(|&i| ids[i].len()).collect();
+        let batches: Vec<&[usize]> = plan_batches(&lengths, self.batch_size, self.batch_tokens)
+            .into_iter()
+            .map(|range| &order[range])
+            .collect();
         // At most CONCURRENT_BATCHES at a time, so memory stays bounded on many cores.
         let mut embedded: Vec<Vec<Vec<f32>>> = Vec::with_capacity(batches.len());
         for group in batches.chunks(CONCURRENT_BATCHES) {
@@ -240,11 +259,7 @@ impl Encoder {
                 out[i] = v;
             }
         }
-        tracing::debug!(
-            texts = texts.len(),
-            batches = texts.len().div_ceil(self.batch_size),
-            "embedded"
-        );
+        tracing::debug!(texts = texts.len(), batches = batches.len(), "embedded");
         Ok(out)
     }
 
@@ -287,6 +302,31 @@ impl Encoder {
     }
 }
 
+/// Cuts texts of ascending `lengths` (word pieces) into consecutive batches: a batch
+/// grows while its count stays within `batch_size` and its count times its longest text
+/// (the last, the lengths being sorted) within `batch_tokens`. A text longer than
+/// `batch_tokens` gets a batch of its own.
+fn plan_batches(
+    lengths: &[usize],
+    batch_size: usize,
+    batch_tokens: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    while start < lengths.len() {
+        let mut end = start + 1;
+        while end < lengths.len()
+            && end - start < batch_size
+            && (end + 1 - start) * lengths[end] <= batch_tokens
+        {
+            end += 1;
+        }
+        batches.push(start..end);
+        start = end;
+    }
+    batches
+}
+
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, EncoderError> {
     let bytes = std::fs::read(path).map_err(|source| EncoderError::Io {
         path: path.to_path_buf(),
@@ -310,4 +350,41 @@ fn mmap_weights(path: &Path, device: &Device) -> Result<VarBuilder<'static>, Enc
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_batches;
+    use proptest::prelude::*;
+
+    #[test]
+    fn short_texts_share_a_pass_and_long_ones_go_alone() {
+        let lengths = [3, 3, 4, 4, 10, 300];
+        assert_eq!(plan_batches(&lengths, 256, 16), vec![0..4, 4..5, 5..6]);
+        assert_eq!(plan_batches(&lengths, 2, 1024), vec![0..2, 2..4, 4..6]);
+        assert!(plan_batches(&[], 32, 1024).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn batches_cover_every_text_once_within_both_limits(
+            mut lengths in proptest::collection::vec(1usize..300, 0..200),
+            batch_size in 1usize..64,
+            batch_tokens in 1usize..4096,
+        ) {
+            lengths.sort_unstable();
+            let batches = plan_batches(&lengths, batch_size, batch_tokens);
+            let mut next = 0;
+            for batch in &batches {
+                prop_assert_eq!(batch.start, next);
+                prop_assert!(batch.end > batch.start);
+                prop_assert!(batch.len() <= batch_size);
+                if batch.len() > 1 {
+                    prop_assert!(batch.len() * lengths[batch.end - 1] <= batch_tokens);
+                }
+                next = batch.end;
+            }
+            prop_assert_eq!(next, lengths.len());
+        }
+    }
 }

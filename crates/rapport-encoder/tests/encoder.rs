@@ -108,6 +108,7 @@ fn length_sorted_batches_give_the_same_vectors_as_one_by_one() {
     // Small batches so the inputs span several batches, each padded to its longest text.
     let Some(encoder) = encoder(EncoderOptions {
         batch_size: 4,
+        batch_tokens: 64,
         ..EncoderOptions::default()
     }) else {
         return;

@@ -17,6 +17,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc reuses freed memory where the system allocator maps and unmaps the encoder's
+/// activation buffers pass after pass. Measured over AnnoMI's 6,555 utterances with the
+/// encoder's word-piece budget per pass: 56-60 s wall with it, 65-71 s without.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose);

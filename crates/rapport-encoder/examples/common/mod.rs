@@ -26,7 +26,7 @@ pub struct Index {
     pub count: usize,
     /// Sessions in corpus order, each with its number of utterances.
     pub sessions: Vec<(String, usize)>,
-    /// Texts per forward pass.
+    /// Texts per forward pass at most.
     pub batch_size: usize,
     /// Seconds spent embedding (tokenising included, loading excluded).
     pub seconds: f64,
