@@ -252,6 +252,19 @@ impl Ranged for SessionAxis {
     }
 }
 
+/// The label of the row at `v` on a category axis whose `rows` are listed top first:
+/// plotters counts y upwards, so row i sits at `rows.len() - 1 - i`.
+fn row_label(v: &SegmentValue<i32>, rows: &[CodeKind]) -> String {
+    match v {
+        SegmentValue::CenterOf(y) => i32::try_from(rows.len())
+            .ok()
+            .and_then(|n| usize::try_from(n - 1 - y).ok())
+            .and_then(|i| rows.get(i))
+            .map_or(String::new(), |kind| kind.label().to_string()),
+        _ => String::new(),
+    }
+}
+
 fn count_list(kinds: &[CodeKind], summary: &Summary) -> String {
     kinds
         .iter()
@@ -275,13 +288,7 @@ pub(crate) fn timeline(session: &CodedSession) -> Result<Chart, RenderError> {
     let height = 70 + 26 * n as u32;
     // Keep even a one-word "mm-hmm" visible: at least 3 px wide.
     let min_width = x_max / PLOT_W * 3.0;
-    let label_of = |v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(i) => usize::try_from(n - 1 - i)
-            .ok()
-            .and_then(|lane| lanes.get(lane))
-            .map_or(String::new(), |k| k.label().to_string()),
-        _ => String::new(),
-    };
+    let label_of = |v: &SegmentValue<i32>| row_label(v, &lanes);
     let x_label = |x: &f64| {
         if timed {
             format_clock(*x)
@@ -493,13 +500,7 @@ pub(crate) fn listening_profile(session: &CodedSession) -> Result<Chart, RenderE
     let counts: Vec<usize> = kinds.iter().map(|kind| kind.count(summary)).collect();
     let x_max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     // Row i from the top is drawn at y = k-1-i, since plotters counts y upwards.
-    let label_of = |v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(y) => usize::try_from(k - 1 - y)
-            .ok()
-            .and_then(|i| kinds.get(i))
-            .map_or(String::new(), |kind| kind.label().to_string()),
-        _ => String::new(),
-    };
+    let label_of = |v: &SegmentValue<i32>| row_label(v, &kinds);
     let x_label = |x: &f64| {
         if (x - x.round()).abs() < 1e-9 {
             format!("{}", x.round() as i64)
