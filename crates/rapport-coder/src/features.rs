@@ -45,15 +45,10 @@ impl View {
                 _ => None,
             },
             View::Next => turns.get(i + 1).copied(),
-            View::CounselorBefore => match i.checked_sub(1).map(|p| turns[p]) {
-                Some(prev)
-                    if turns[i].speaker == Speaker::Client
-                        && prev.speaker == Speaker::Counselor =>
-                {
-                    Some(prev)
-                }
-                _ => None,
-            },
+            // The previous turn is the other side's, so a client's is the counsellor's.
+            View::CounselorBefore => View::Previous
+                .turn(turns, i)
+                .filter(|_| turns[i].speaker == Speaker::Client),
         }
     }
 

@@ -270,9 +270,9 @@ impl Model {
             None
         };
 
+        let everything: Vec<usize> = (0..sessions.len()).collect();
         let (first_pass, inputs) = match (&options.context, &held_out) {
             (Some(spec), Some(held_out)) => {
-                let everything: Vec<usize> = (0..sessions.len()).collect();
                 let first = Heads::fit(sessions, &vectors, &everything, width, options.fit)?;
                 let inputs = with_context(spec, &vectors, held_out, width);
                 let first_pass = FirstPass {
@@ -285,9 +285,9 @@ impl Model {
             _ => (None, vectors),
         };
         let final_width = width + first_pass.as_ref().map_or(0, |f| f.spec.width());
-        let everything: Vec<usize> = (0..sessions.len()).collect();
         let heads = Heads::fit(sessions, &inputs, &everything, final_width, options.fit)?;
 
+        // `quality_wanted`: the rated sessions gathered here hold both ratings.
         let quality = match (&options.quality, &held_out) {
             (Some(quality_options), Some(held_out)) if quality_wanted => {
                 let mut evidence = Vec::new();
@@ -300,11 +300,7 @@ impl Model {
                         high.push(h);
                     }
                 }
-                if high.iter().any(|h| *h) && high.iter().any(|h| !*h) {
-                    Some(QualityModel::fit(&evidence, &high, quality_options)?)
-                } else {
-                    None
-                }
+                Some(QualityModel::fit(&evidence, &high, quality_options)?)
             }
             _ => None,
         };
@@ -428,16 +424,15 @@ impl Model {
         }
         let mut quality_header = None;
         if let Some(quality) = &self.quality {
-            let parts = quality.to_parts();
             push_head("quality", &quality.head);
             buffers.push((
                 "quality.idf".into(),
-                vec![parts.idf.len()],
-                f32_bytes(&parts.idf),
+                vec![quality.words.idf.len()],
+                f32_bytes(&quality.words.idf),
             ));
             quality_header = Some(StoredQuality {
-                terms: parts.terms,
-                profile_weight: parts.profile_weight,
+                terms: quality.words.terms(),
+                profile_weight: quality.profile_weight,
             });
         }
         let header = StoredHeader {

@@ -2,7 +2,7 @@
 //! model (reads the encoder's embeddings), the built-in fast model (n-grams only), or a
 //! model file; and embedding texts with a progress bar.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rapport_coder::{Coder, Corpus, EncoderRef, FINGERPRINT_TEXT, Model};
@@ -71,14 +71,20 @@ impl Pipeline {
     }
 }
 
-/// Loads the encoder and checks that it is the one `reference` was trained with.
-pub fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
+/// Finds and loads the encoder, reading at most `max_tokens` word pieces per text.
+fn open_encoder(max_tokens: usize) -> Result<(PathBuf, Encoder)> {
     let options = EncoderOptions {
-        max_tokens: Some(reference.max_tokens),
+        max_tokens: Some(max_tokens),
         ..EncoderOptions::default()
     };
     let dir = rapport_encoder::locate()?;
     let encoder = Encoder::load(&dir, options)?;
+    Ok((dir, encoder))
+}
+
+/// Loads the encoder and checks that it is the one `reference` was trained with.
+fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
+    let (dir, encoder) = open_encoder(reference.max_tokens)?;
     let fingerprint = encoder.embed_one(FINGERPRINT_TEXT)?;
     if cosine(&fingerprint, &reference.fingerprint) < SAME_ENCODER {
         bail!(
@@ -94,11 +100,7 @@ pub fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
 
 /// Loads the encoder for training and describes it for the model file.
 fn training_encoder() -> Result<(Encoder, EncoderRef)> {
-    let options = EncoderOptions {
-        max_tokens: Some(TRAIN_MAX_TOKENS),
-        ..EncoderOptions::default()
-    };
-    let encoder = Encoder::load(&rapport_encoder::locate()?, options)?;
+    let (_, encoder) = open_encoder(TRAIN_MAX_TOKENS)?;
     let reference = EncoderRef {
         name: MODEL_NAME.into(),
         weights_sha256: WEIGHTS_SHA256.into(),

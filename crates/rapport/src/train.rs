@@ -3,7 +3,7 @@
 //! and write each model file with its model card.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use rapport_coder::{Corpus, Model, TrainOptions, cross_validate};
@@ -93,7 +93,7 @@ fn rebuild_command(args: &TrainArgs) -> String {
 
 /// Writes through a temporary file so an interrupted run never leaves half a model.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp: PathBuf = path.with_extension("partial");
+    let tmp = path.with_extension("partial");
     fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
