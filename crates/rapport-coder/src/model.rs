@@ -89,6 +89,10 @@ pub struct EncoderRef {
     pub max_tokens: usize,
     /// The encoder's vector of [`FINGERPRINT_TEXT`].
     pub fingerprint: Vec<f32>,
+    /// The encoder layers each vector stacks, in order; empty (model files written
+    /// before layers were chosen) means the last layer alone.
+    #[serde(default)]
+    pub layers: Vec<usize>,
 }
 
 /// What a model was trained on and how well it did.

@@ -4,8 +4,11 @@
 //! ```text
 //! scripts/fetch-encoder.sh
 //! cargo run --release -p rapport-encoder --example embed_annomi -- \
-//!     [--data FILE.csv] [--batch 256] [--tokens 1024] [--out /tmp/rapport-annomi-minilm] [--limit N]
+//!     [--data FILE.csv] [--batch 256] [--tokens 1024] [--out /tmp/rapport-annomi-minilm] [--limit N] \
+//!     [--layers 6,3]
 //! ```
+//!
+//! `--layers` stacks the pooled states of those encoder layers (default: the last).
 
 mod common;
 
@@ -33,6 +36,7 @@ fn run() -> Result<(), String> {
     let mut batch_size = rapport_encoder::encoder::DEFAULT_BATCH_SIZE;
     let mut batch_tokens = rapport_encoder::encoder::DEFAULT_BATCH_TOKENS;
     let mut limit = usize::MAX;
+    let mut layers = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -42,6 +46,12 @@ fn run() -> Result<(), String> {
             "--batch" => batch_size = value()?.parse().map_err(|e| format!("--batch: {e}"))?,
             "--tokens" => batch_tokens = value()?.parse().map_err(|e| format!("--tokens: {e}"))?,
             "--limit" => limit = value()?.parse().map_err(|e| format!("--limit: {e}"))?,
+            "--layers" => {
+                layers = value()?
+                    .split(',')
+                    .map(|l| l.parse().map_err(|e| format!("--layers: {e}")))
+                    .collect::<Result<_, String>>()?
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -61,6 +71,7 @@ fn run() -> Result<(), String> {
         EncoderOptions {
             batch_size,
             batch_tokens,
+            layers,
             ..EncoderOptions::default()
         },
     )

@@ -5,8 +5,12 @@
 //! ```text
 //! cargo run --release -p rapport-encoder --example embed_annomi     # writes the cache
 //! cargo run --release -p rapport-encoder --example probe_options -- \
-//!     [--cache STEM] [--own 0.5] [--previous 0] [--next 0] [--counselor-before 0] [--context] [--context-weight 1]
+//!     [--cache STEM] [--dense VIEW:LAYER:WEIGHT]... [--context] [--context-weight 1]
 //! ```
+//!
+//! `VIEW` is `own`, `previous`, `next` or `counselor_before`; `LAYER` the encoder layer
+//! the vector is pooled from. Without `--dense`, the default model's blocks. The cache
+//! must stack the layers in order of first use (`embed_annomi --layers`).
 
 mod common;
 
@@ -31,23 +35,14 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut stem = common::DEFAULT_CACHE.to_string();
     let mut options = TrainOptions::encoder();
-    options.dense.clear();
-    let mut weights = [
-        (View::Own, 0.5f32),
-        (View::Previous, 0.0),
-        (View::Next, 0.0),
-        (View::CounselorBefore, 0.0),
-    ];
+    let mut dense = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         let number = |v: String| v.parse::<f32>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--cache" => stem = value()?,
-            "--own" => weights[0].1 = number(value()?)?,
-            "--previous" => weights[1].1 = number(value()?)?,
-            "--next" => weights[2].1 = number(value()?)?,
-            "--counselor-before" => weights[3].1 = number(value()?)?,
+            "--dense" => dense.push(dense_spec(&value()?)?),
             "--context" => options.context = Some(ContextSpec::default()),
             "--context-weight" => {
                 let w = number(value()?)?;
@@ -58,11 +53,9 @@ fn run() -> Result<(), String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    options.dense = weights
-        .iter()
-        .filter(|(_, w)| *w > 0.0)
-        .map(|&(view, weight)| DenseSpec { view, weight })
-        .collect();
+    if !dense.is_empty() {
+        options.dense = dense;
+    }
     let (index, vectors) = common::read(&stem)?;
     let mut corpus =
         Corpus::from_path(Path::new(&index.source), "video_url").map_err(|e| e.to_string())?;
@@ -96,4 +89,22 @@ fn run() -> Result<(), String> {
         println!("  mi_quality AUC {:.3}", q.auc);
     }
     Ok(())
+}
+
+/// Reads `VIEW:LAYER:WEIGHT`.
+fn dense_spec(text: &str) -> Result<DenseSpec, String> {
+    let bad = || format!("--dense {text}: expected VIEW:LAYER:WEIGHT, e.g. own:6:0.5");
+    let mut parts = text.split(':');
+    let (Some(view), Some(layer), Some(weight), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let view: View =
+        serde_json::from_value(serde_json::Value::String(view.into())).map_err(|_| bad())?;
+    Ok(DenseSpec {
+        view,
+        layer: layer.parse().map_err(|_| bad())?,
+        weight: weight.parse().map_err(|_| bad())?,
+    })
 }

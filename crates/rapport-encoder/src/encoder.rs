@@ -1,19 +1,21 @@
 //! Loading all-MiniLM-L6-v2 and embedding texts with it.
 //!
-//! The forward pass is candle's [`BertModel`]; pooling and normalisation follow the
-//! model's sentence-transformers modules (`modules.json`: Transformer, then
-//! `1_Pooling` with `pooling_mode_mean_tokens`, then `2_Normalize`), written out here as
-//! in candle's bert example.
+//! The forward pass is candle-transformers' BERT (see [`crate::bert`]); pooling and
+//! normalisation follow the model's sentence-transformers modules (`modules.json`:
+//! Transformer, then `1_Pooling` with `pooling_mode_mean_tokens`, then `2_Normalize`),
+//! written out here as in candle's bert example. Besides the last layer (the published
+//! sentence embedding) the same pooling can be taken of other layers, stacked after it.
 
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
 use rayon::prelude::*;
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationParams};
 
+use crate::bert::Bert;
 use crate::error::EncoderError;
 use crate::locate;
 
@@ -36,7 +38,7 @@ pub const DEFAULT_BATCH_TOKENS: usize = 1024;
 const CONCURRENT_BATCHES: usize = 2;
 
 /// How the encoder runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncoderOptions {
     /// Texts per forward pass at most (texts of similar length go together).
     pub batch_size: usize,
@@ -50,6 +52,10 @@ pub struct EncoderOptions {
     /// Scale each vector to unit length (sentence-transformers' `Normalize` module, as
     /// this model is published); `false` returns the mean-pooled vectors as they are.
     pub normalize: bool,
+    /// The layers whose mean-pooled states make up each vector, one after another, in
+    /// this order (1 = the first transformer layer; each part normalised on its own);
+    /// empty means the last layer alone, the published sentence embedding.
+    pub layers: Vec<usize>,
 }
 
 impl Default for EncoderOptions {
@@ -59,16 +65,19 @@ impl Default for EncoderOptions {
             batch_tokens: DEFAULT_BATCH_TOKENS,
             max_tokens: None,
             normalize: true,
+            layers: Vec::new(),
         }
     }
 }
 
 /// A loaded sentence encoder.
 pub struct Encoder {
-    model: BertModel,
+    model: Bert,
     tokenizer: Tokenizer,
     device: Device,
-    dim: usize,
+    /// Width of one layer's part.
+    hidden: usize,
+    layers: Vec<usize>,
     max_tokens: usize,
     batch_size: usize,
     batch_tokens: usize,
@@ -80,7 +89,7 @@ impl std::fmt::Debug for Encoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encoder")
             .field("dir", &self.dir)
-            .field("dim", &self.dim)
+            .field("layers", &self.layers)
             .field("max_tokens", &self.max_tokens)
             .field("batch_size", &self.batch_size)
             .field("batch_tokens", &self.batch_tokens)
@@ -158,16 +167,28 @@ impl Encoder {
 
         let device = Device::Cpu;
         let vb = mmap_weights(&weights_path, &device)?;
-        let model = BertModel::load(vb, &config).map_err(|source| EncoderError::Weights {
+        let model = Bert::load(vb, &config).map_err(|source| EncoderError::Weights {
             path: weights_path.clone(),
             source,
         })?;
+        let layers = if options.layers.is_empty() {
+            vec![model.depth()]
+        } else {
+            options.layers.clone()
+        };
+        if let Some(bad) = layers.iter().find(|&&l| l == 0 || l > model.depth()) {
+            return Err(EncoderError::Options(format!(
+                "layer {bad} asked of an encoder with layers 1 to {}",
+                model.depth()
+            )));
+        }
         tracing::debug!(dir = %dir.display(), max_tokens, "sentence encoder loaded");
         Ok(Encoder {
             model,
             tokenizer,
             device,
-            dim: config.hidden_size,
+            hidden: config.hidden_size,
+            layers,
             max_tokens,
             batch_size: options.batch_size,
             batch_tokens: options.batch_tokens,
@@ -176,9 +197,14 @@ impl Encoder {
         })
     }
 
-    /// The embedding's length (384 for all-MiniLM-L6-v2).
+    /// The embedding's length: 384 (all-MiniLM-L6-v2's width) per layer read.
     pub fn dim(&self) -> usize {
-        self.dim
+        self.hidden * self.layers.len()
+    }
+
+    /// The layers each vector stacks, in order (1 = the first transformer layer).
+    pub fn layers(&self) -> &[usize] {
+        &self.layers
     }
 
     /// Word pieces per text at most, `[CLS]` and `[SEP]` included.
@@ -268,7 +294,7 @@ impl Encoder {
         let n = rows.len();
         let len = rows.iter().map(|r| r.len()).max().unwrap_or(0);
         if n == 0 || len == 0 {
-            return Ok(vec![vec![0.0; self.dim]; n]);
+            return Ok(vec![vec![0.0; self.dim()]; n]);
         }
         let mut input = vec![0u32; n * len];
         let mut mask = vec![0u32; n * len];
@@ -279,27 +305,42 @@ impl Encoder {
         let input = Tensor::from_vec(input, (n, len), &self.device)?;
         let mask = Tensor::from_vec(mask, (n, len), &self.device)?;
         let token_types = input.zeros_like()?;
-        let hidden = self.model.forward(&input, &token_types, Some(&mask))?;
+        let states = self
+            .model
+            .forward(&input, &token_types, &mask, &self.layers)?;
 
         // Masked mean pooling, as sentence-transformers' Pooling(mean_tokens): the sum
-        // of the real tokens' states over their count.
+        // of the real tokens' states over their count; then each layer's part on its own
+        // scaled to unit length.
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
         let counts = mask.sum(1)?;
-        let mean = summed.broadcast_div(&counts)?;
-        if !self.normalize {
-            return Ok(mean.to_vec2::<f32>()?);
-        }
-        // L2 normalisation, as sentence-transformers' Normalize (torch's F.normalize,
-        // whose denominator is max(norm, 1e-12)).
-        let norm = mean
-            .sqr()?
-            .sum_keepdim(1)?
-            .sqrt()?
-            .clamp(1e-12f32, f32::MAX)?;
-        let unit = mean.broadcast_div(&norm)?;
-        Ok(unit.to_vec2::<f32>()?)
+        let parts = states
+            .iter()
+            .map(|hidden| {
+                let mean = hidden
+                    .broadcast_mul(&mask)?
+                    .sum(1)?
+                    .broadcast_div(&counts)?;
+                if self.normalize {
+                    unit_rows(&mean)
+                } else {
+                    Ok(mean)
+                }
+            })
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        Ok(Tensor::cat(&parts, 1)?.to_vec2::<f32>()?)
     }
+}
+
+/// L2 normalisation of each row, as sentence-transformers' Normalize (torch's
+/// F.normalize, whose denominator is max(norm, 1e-12)).
+fn unit_rows(rows: &Tensor) -> candle_core::Result<Tensor> {
+    let norm = rows
+        .sqr()?
+        .sum_keepdim(1)?
+        .sqrt()?
+        .clamp(1e-12f32, f32::MAX)?;
+    rows.broadcast_div(&norm)
 }
 
 /// Cuts texts of ascending `lengths` (word pieces) into consecutive batches: a batch

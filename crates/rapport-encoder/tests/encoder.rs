@@ -83,6 +83,73 @@ fn matches_an_independent_forward_pass_on_a_fixed_sentence() {
     assert!((sum - SENTENCE_UNIT_SUM).abs() < 1e-4, "sum {sum}");
 }
 
+// The same sentence after 3 of the 6 layers (numpy_reference.py ... 3).
+const SENTENCE_LAYER3_MEAN_NORM: f32 = 5.817_435;
+const SENTENCE_LAYER3_UNIT_HEAD: [f32; 8] = [
+    -0.011036, -0.061900, 0.001618, 0.029521, 0.050597, -0.010034, 0.003909, 0.011123,
+];
+const SENTENCE_LAYER3_UNIT_SUM: f32 = 1.117001;
+
+#[test]
+fn stacks_the_layers_asked_for_each_matching_the_reference() {
+    let Some(stacked) = encoder(EncoderOptions {
+        layers: vec![6, 3],
+        ..EncoderOptions::default()
+    }) else {
+        return;
+    };
+    assert_eq!(stacked.dim(), 768);
+    assert_eq!(stacked.layers(), &[6, 3]);
+    let v = stacked.embed_one(SENTENCE).unwrap();
+    let (last, middle) = v.split_at(384);
+    // The last layer's part is the sentence embedding proper, unchanged by stacking.
+    assert_close(
+        &last[..8],
+        &SENTENCE_UNIT_HEAD,
+        1e-4,
+        "layer 6, first 8 dims",
+    );
+    assert!((last.iter().sum::<f32>() - SENTENCE_UNIT_SUM).abs() < 1e-4);
+    // Each part is normalised on its own.
+    assert!((norm(middle) - 1.0).abs() < 1e-5);
+    assert_close(
+        &middle[..8],
+        &SENTENCE_LAYER3_UNIT_HEAD,
+        1e-4,
+        "layer 3, first 8 dims",
+    );
+    assert!((middle.iter().sum::<f32>() - SENTENCE_LAYER3_UNIT_SUM).abs() < 1e-4);
+
+    let Some(raw) = encoder(EncoderOptions {
+        layers: vec![3],
+        normalize: false,
+        ..EncoderOptions::default()
+    }) else {
+        return;
+    };
+    let mean = raw.embed_one(SENTENCE).unwrap();
+    assert!((norm(&mean) - SENTENCE_LAYER3_MEAN_NORM).abs() < 1e-4);
+}
+
+#[test]
+fn a_layer_the_encoder_lacks_is_refused() {
+    let Ok(dir) = locate() else {
+        return;
+    };
+    for layers in [vec![0], vec![6, 7]] {
+        let err = Encoder::load(
+            &dir,
+            EncoderOptions {
+                layers: layers.clone(),
+                ..EncoderOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, EncoderError::Options(_)), "{layers:?}: {err}");
+        assert!(err.to_string().contains("layers 1 to 6"), "{err}");
+    }
+}
+
 #[test]
 fn truncates_at_the_models_maximum_length() {
     let Some(raw) = encoder(EncoderOptions {
@@ -109,6 +176,7 @@ fn length_sorted_batches_give_the_same_vectors_as_one_by_one() {
     let Some(encoder) = encoder(EncoderOptions {
         batch_size: 4,
         batch_tokens: 64,
+        layers: vec![6, 3],
         ..EncoderOptions::default()
     }) else {
         return;
@@ -131,7 +199,9 @@ fn length_sorted_batches_give_the_same_vectors_as_one_by_one() {
     for (text, got) in texts.iter().zip(&batched) {
         let alone = encoder.embed_one(text).unwrap();
         assert_close(got, &alone, 1e-5, "batched vs alone");
-        assert!((norm(got) - 1.0).abs() < 1e-5);
+        for part in got.chunks(384) {
+            assert!((norm(part) - 1.0).abs() < 1e-5);
+        }
     }
     assert!(encoder.embed::<&str>(&[]).unwrap().is_empty());
 }
@@ -165,16 +235,18 @@ fn a_zero_batch_size_or_word_piece_budget_is_refused() {
 
 #[test]
 fn the_shipped_model_codes_batched_embeddings_as_one_by_one() {
-    let Some(encoder) = encoder(EncoderOptions {
-        batch_size: 4,
-        ..EncoderOptions::default()
-    }) else {
-        return;
-    };
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let model_bytes = std::fs::read(root.join("models/rapport-coder.safetensors")).unwrap();
     let coder = rapport_coder::Coder::new(rapport_coder::Model::from_bytes(&model_bytes).unwrap());
     assert!(coder.model().reads_embeddings());
+    let reference = coder.model().info.encoder.clone().unwrap();
+    let Some(encoder) = encoder(EncoderOptions {
+        batch_size: 4,
+        layers: reference.layers,
+        ..EncoderOptions::default()
+    }) else {
+        return;
+    };
     let vtt = std::fs::read(root.join("examples/session.vtt")).unwrap();
     let transcript = rapport_core::read_transcripts(
         "session.vtt",

@@ -15,7 +15,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let mut corpus = Corpus::from_path(&args.data, &args.group_by)?;
     let modes = args.mode.fast_flags();
     if modes.contains(&false) {
-        pipeline::embed_corpus(&mut corpus)?;
+        pipeline::embed_corpus(&mut corpus, &TrainOptions::encoder())?;
     }
     let mut reports = Vec::new();
     for fast in modes {

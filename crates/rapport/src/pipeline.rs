@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use rapport_coder::{Coder, Corpus, EncoderRef, FINGERPRINT_TEXT, Model};
+use rapport_coder::features::embedding_layers;
+use rapport_coder::{Coder, Corpus, EncoderRef, FINGERPRINT_TEXT, Model, TrainOptions};
 use rapport_core::Transcript;
 use rapport_encoder::{Encoder, EncoderOptions, FETCH_COMMAND, MODEL_NAME, WEIGHTS_SHA256};
 
@@ -71,10 +72,12 @@ impl Pipeline {
     }
 }
 
-/// Finds and loads the encoder, reading at most `max_tokens` word pieces per text.
-fn open_encoder(max_tokens: usize) -> Result<(PathBuf, Encoder)> {
+/// Finds and loads the encoder, reading at most `max_tokens` word pieces per text and
+/// stacking the pooled states of `layers` (empty: the last layer alone).
+fn open_encoder(max_tokens: usize, layers: &[usize]) -> Result<(PathBuf, Encoder)> {
     let options = EncoderOptions {
         max_tokens: Some(max_tokens),
+        layers: layers.to_vec(),
         ..EncoderOptions::default()
     };
     let dir = rapport_encoder::locate()?;
@@ -84,7 +87,7 @@ fn open_encoder(max_tokens: usize) -> Result<(PathBuf, Encoder)> {
 
 /// Loads the encoder and checks that it is the one `reference` was trained with.
 fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
-    let (dir, encoder) = open_encoder(reference.max_tokens)?;
+    let (dir, encoder) = open_encoder(reference.max_tokens, &reference.layers)?;
     let fingerprint = encoder.embed_one(FINGERPRINT_TEXT)?;
     if cosine(&fingerprint, &reference.fingerprint) < SAME_ENCODER {
         bail!(
@@ -98,22 +101,25 @@ fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
     Ok(encoder)
 }
 
-/// Loads the encoder for training and describes it for the model file.
-fn training_encoder() -> Result<(Encoder, EncoderRef)> {
-    let (_, encoder) = open_encoder(TRAIN_MAX_TOKENS)?;
+/// Loads the encoder for training, stacking `layers`, and describes it for the model
+/// file.
+fn training_encoder(layers: &[usize]) -> Result<(Encoder, EncoderRef)> {
+    let (_, encoder) = open_encoder(TRAIN_MAX_TOKENS, layers)?;
     let reference = EncoderRef {
         name: MODEL_NAME.into(),
         weights_sha256: WEIGHTS_SHA256.into(),
         max_tokens: encoder.max_tokens(),
         fingerprint: encoder.embed_one(FINGERPRINT_TEXT)?,
+        layers: encoder.layers().to_vec(),
     };
     Ok((encoder, reference))
 }
 
-/// Embeds every utterance of a training corpus with the training encoder, attaches the
-/// vectors, and returns the encoder's description for the model file.
-pub fn embed_corpus(corpus: &mut Corpus) -> Result<EncoderRef> {
-    let (encoder, reference) = training_encoder()?;
+/// Embeds every utterance of a training corpus with the training encoder, stacking the
+/// layers `options` reads, attaches the vectors, and returns the encoder's description
+/// for the model file.
+pub fn embed_corpus(corpus: &mut Corpus, options: &TrainOptions) -> Result<EncoderRef> {
+    let (encoder, reference) = training_encoder(&embedding_layers(&options.dense))?;
     let texts: Vec<&str> = corpus.texts().collect();
     let vectors = embed_texts(&encoder, &texts)?;
     corpus.attach_embeddings(vectors)?;

@@ -27,7 +27,10 @@ pub fn run(args: TrainArgs) -> Result<()> {
     );
     let modes = args.mode.fast_flags();
     let encoder = if modes.contains(&false) {
-        Some(pipeline::embed_corpus(&mut corpus)?)
+        Some(pipeline::embed_corpus(
+            &mut corpus,
+            &TrainOptions::encoder(),
+        )?)
     } else {
         None
     };

@@ -75,9 +75,12 @@ fn train_writes_a_default_model_that_reads_the_encoder() {
     assert!(loaded.reads_embeddings());
     let encoder = loaded.info.encoder.as_ref().unwrap();
     assert_eq!(encoder.name, "sentence-transformers/all-MiniLM-L6-v2");
-    assert_eq!(encoder.fingerprint.len(), 384);
+    // The last layer's and the middle layer's pooled states, stacked.
+    assert_eq!(encoder.layers, vec![6, 3]);
+    assert_eq!(encoder.fingerprint.len(), 2 * 384);
     let card = std::fs::read_to_string(dir.path().join("rapport-coder.md")).unwrap();
     assert!(card.contains("Sentence encoder: `sentence-transformers/all-MiniLM-L6-v2`"));
+    assert!(card.contains("mean-pooled from layers 6 and 3"), "{card}");
     assert_codes_the_example(&model);
 }
 

@@ -7,7 +7,10 @@ the BERT forward pass in float64, then masked mean pooling and L2 normalisation 
 sentence-transformers does for this model.
 
     python3 -m pip install numpy safetensors scipy
-    python3 crates/rapport-encoder/tests/reference/numpy_reference.py models/encoder/all-MiniLM-L6-v2
+    python3 crates/rapport-encoder/tests/reference/numpy_reference.py models/encoder/all-MiniLM-L6-v2 [LAYERS]
+
+LAYERS (default 6, the last) is how many transformer layers to run: 3 gives the middle
+layer's pooled states, which the default coder reads beside the last layer's.
 
 Run once; its output was written into tests/encoder.rs.
 """
@@ -80,7 +83,7 @@ def layer_norm(x, w, b, eps):
     return (x - mu) / np.sqrt(var + eps) * w + b
 
 
-def forward(ids, W, cfg):
+def forward(ids, W, cfg, layers):
     g = lambda k: W[k].astype(np.float64)
     lin = lambda x, p: x @ g(p + ".weight").T + g(p + ".bias")
     n = len(ids)
@@ -91,7 +94,7 @@ def forward(ids, W, cfg):
     x = layer_norm(x, g("embeddings.LayerNorm.weight"), g("embeddings.LayerNorm.bias"), eps)
     heads = cfg["num_attention_heads"]
     hd = cfg["hidden_size"] // heads
-    for i in range(cfg["num_hidden_layers"]):
+    for i in range(layers):
         p = f"encoder.layer.{i}."
         q = lin(x, p + "attention.self.query").reshape(n, heads, hd).transpose(1, 0, 2)
         k = lin(x, p + "attention.self.key").reshape(n, heads, hd).transpose(1, 0, 2)
@@ -114,11 +117,12 @@ def main():
     vocab = {t.rstrip("\n"): i for i, t in enumerate(open(f"{d}/vocab.txt", encoding="utf-8"))}
     cfg = json.load(open(f"{d}/config.json"))
     W = load_file(f"{d}/model.safetensors")
+    layers = int(sys.argv[2]) if len(sys.argv) > 2 else cfg["num_hidden_layers"]
     for text in SENTENCES:
         pieces = [p for w in basic_tokens(text) for p in wordpiece(w, vocab)]
         pieces = ["[CLS]"] + pieces[: MAX_TOKENS - 2] + ["[SEP]"]
         ids = [vocab[p] for p in pieces]
-        hidden = forward(ids, W, cfg)
+        hidden = forward(ids, W, cfg, layers)
         mean = hidden.mean(0)  # one unpadded sentence: every token is real
         norm = np.linalg.norm(mean)
         unit = mean / max(norm, 1e-12)
