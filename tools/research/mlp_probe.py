@@ -5,7 +5,7 @@ alone? scikit-learn stand-ins for rapport-coder's blocks (TF-IDF word 1-2 + char
 own embedding x0.5, the counsellor's turn before a client utterance x1), 5-fold GroupKFold
 by video_url. Figures are quoted in crates/rapport-encoder/README.md.
 
-  cargo run --release -p rapport-encoder --example embed_annomi   # writes the cache
+  cargo run --release -p rapport-encoder --example embed_annomi   # writes the cache (the last layer only, as read here)
   python3 tools/research/mlp_probe.py [annomi-dev.csv] [cache stem]
 """
 import csv, json, sys

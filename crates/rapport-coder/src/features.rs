@@ -137,6 +137,16 @@ pub enum EmbeddingError {
         /// Position in its conversation.
         index: usize,
     },
+    /// Embeddings whose length cannot hold the layers read, one equal part each.
+    #[error(
+        "embeddings of {found} values cannot stack {layers} encoder layers of equal width; embed with the layers the model reads"
+    )]
+    Layers {
+        /// Values found.
+        found: usize,
+        /// Layers the dense blocks read.
+        layers: usize,
+    },
     /// An embedding of another size than the model's.
     #[error("utterance {index} has an embedding of {found} values, the model reads {expected}")]
     Size {
@@ -205,10 +215,9 @@ impl FeatureSpace {
             let stacked = first.ok_or(EmbeddingError::Missing { index: 0 })?;
             let layers = embedding_layers(dense).len();
             if stacked % layers != 0 {
-                return Err(EmbeddingError::Size {
-                    index: 0,
+                return Err(EmbeddingError::Layers {
                     found: stacked,
-                    expected: (stacked / layers + 1) * layers,
+                    layers,
                 });
             }
             for turns in conversations {
@@ -428,6 +437,19 @@ mod tests {
         assert_eq!(
             tail,
             vec![(0, 5.0), (1, 6.0), (2, 3.5), (3, 4.0), (4, 3.0), (5, 4.0)]
+        );
+        // Embeddings that cannot hold the two layers in equal parts are refused.
+        let mut odd = turns();
+        let three = [1.0f32, 2.0, 3.0];
+        for turn in &mut odd {
+            turn.embedding = Some(&three);
+        }
+        assert_eq!(
+            FeatureSpace::fit(&DEFAULT_BLOCKS, &dense, &[odd]).unwrap_err(),
+            EmbeddingError::Layers {
+                found: 3,
+                layers: 2
+            }
         );
         // An embedding of one layer's width where two are stacked is refused.
         let short = [1.0f32, 2.0];

@@ -87,6 +87,7 @@ fn run() -> Result<(), String> {
             source: data.display().to_string(),
             model_dir: dir.display().to_string(),
             dim: encoder.dim(),
+            layers: encoder.layers().to_vec(),
             count: vectors.len(),
             sessions: corpus
                 .sessions

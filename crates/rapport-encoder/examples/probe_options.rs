@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use rapport_coder::context::ContextSpec;
-use rapport_coder::features::{DenseSpec, View};
+use rapport_coder::features::{DenseSpec, View, embedding_layers};
 use rapport_coder::{Corpus, TrainOptions, cross_validate};
 
 fn main() -> ExitCode {
@@ -57,6 +57,22 @@ fn run() -> Result<(), String> {
         options.dense = dense;
     }
     let (index, vectors) = common::read(&stem)?;
+    let cached = if index.layers.is_empty() {
+        vec![6]
+    } else {
+        index.layers.clone()
+    };
+    let wanted = embedding_layers(&options.dense);
+    if cached != wanted {
+        return Err(format!(
+            "{stem} stacks layers {cached:?}, these options read {wanted:?}: re-run embed_annomi --layers {}",
+            wanted
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
+    }
     let mut corpus =
         Corpus::from_path(Path::new(&index.source), "video_url").map_err(|e| e.to_string())?;
     let expected: Vec<(String, usize)> = corpus

@@ -228,8 +228,9 @@ impl Encoder {
         Ok(out.pop().unwrap_or_default())
     }
 
-    /// Embeds every text: vectors of length [`Encoder::dim`] (unit vectors unless
-    /// [`EncoderOptions::normalize`] is off), in input order.
+    /// Embeds every text: vectors of length [`Encoder::dim`], one part per layer read,
+    /// each part of unit length unless [`EncoderOptions::normalize`] is off, in input
+    /// order.
     ///
     /// Texts are tokenised, sorted by their number of word pieces and run in batches of
     /// at most [`Encoder::batch_size`] texts and [`EncoderOptions::batch_tokens`] word

@@ -44,9 +44,18 @@ impl Pipeline {
             let reference = coder.model().info.encoder.clone().context(
                 "the model reads sentence embeddings but records no encoder; retrain it with `rapport train`",
             )?;
-            Some(load_encoder(&reference).context(
+            let encoder = load_encoder(&reference).context(
                 "this model reads the sentence encoder's embeddings (code with --fast to do without)",
-            )?)
+            )?;
+            let read = coder.model().features.layers();
+            if encoder.layers() != read.as_slice() {
+                bail!(
+                    "the model's features read encoder layers {read:?} but it records the \
+                     encoder as giving {:?}; retrain it with `rapport train`",
+                    encoder.layers()
+                );
+            }
+            Some(encoder)
         } else {
             None
         };

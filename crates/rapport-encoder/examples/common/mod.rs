@@ -22,6 +22,10 @@ pub struct Index {
     pub model_dir: String,
     /// Vector length.
     pub dim: usize,
+    /// The encoder layers each vector stacks, in order (empty in caches written before
+    /// layers could be chosen: the last layer, 6).
+    #[serde(default)]
+    pub layers: Vec<usize>,
     /// Utterances (rows of the `.f32` file).
     pub count: usize,
     /// Sessions in corpus order, each with its number of utterances.
