@@ -355,6 +355,27 @@ mod tests {
         assert_eq!(View::CounselorBefore.text(&t, 2), "");
     }
 
+    /// `turns()` with the embeddings given, one per turn.
+    fn turns_with<'a>(vectors: &[&'a [f32]]) -> Vec<Turn<'a>> {
+        let mut t = turns();
+        for (turn, v) in t.iter_mut().zip(vectors) {
+            turn.embedding = Some(v);
+        }
+        t
+    }
+
+    /// The dense columns of utterance `i`'s features, numbered from the first dense one.
+    fn dense_columns(space: &FeatureSpace, t: &[Turn<'_>], i: usize) -> Vec<(usize, f32)> {
+        let sparse = space.width() - space.dense.len() * space.dense_dim;
+        space
+            .vectorize(t, i)
+            .0
+            .iter()
+            .filter(|(c, _)| *c as usize >= sparse)
+            .map(|&(c, x)| (c as usize - sparse, x))
+            .collect()
+    }
+
     #[test]
     fn blocks_occupy_disjoint_columns() {
         let t = turns();
@@ -367,11 +388,7 @@ mod tests {
 
     #[test]
     fn dense_blocks_follow_the_tfidf_columns() {
-        let vectors = [[1.0f32, 0.0], [0.0, 2.0], [3.0, 4.0]];
-        let mut t = turns();
-        for (turn, v) in t.iter_mut().zip(&vectors) {
-            turn.embedding = Some(v);
-        }
+        let t = turns_with(&[&[1.0, 0.0], &[0.0, 2.0], &[3.0, 4.0]]);
         let dense = [
             DenseSpec {
                 view: View::Own,
@@ -384,27 +401,16 @@ mod tests {
                 weight: 1.0,
             },
         ];
-        let space = FeatureSpace::fit(&DEFAULT_BLOCKS, &dense, &[t.clone()]).unwrap();
-        let sparse = space.width() - 4;
+        let space = FeatureSpace::fit(&DEFAULT_BLOCKS, &dense, std::slice::from_ref(&t)).unwrap();
         assert_eq!(space.dense_dim, 2);
-        let v = space.vectorize(&t, 1);
-        let tail: Vec<(usize, f32)> =
-            v.0.iter()
-                .filter(|(c, _)| *c as usize >= sparse)
-                .map(|&(c, x)| (c as usize - sparse, x))
-                .collect();
         // own [0, 2] * 0.5, then the counsellor's previous turn [1, 0].
-        assert_eq!(tail, vec![(1, 1.0), (2, 1.0)]);
+        assert_eq!(dense_columns(&space, &t, 1), vec![(1, 1.0), (2, 1.0)]);
     }
 
     #[test]
     fn each_dense_block_reads_its_layers_part_of_the_stacked_embedding() {
         // Each turn's embedding stacks layer 6 then layer 3, two values each.
-        let vectors = [[1.0f32, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [0.0; 4]];
-        let mut t = turns();
-        for (turn, v) in t.iter_mut().zip(&vectors) {
-            turn.embedding = Some(v);
-        }
+        let mut t = turns_with(&[&[1.0, 2.0, 3.0, 4.0], &[5.0, 6.0, 7.0, 8.0], &[0.0; 4]]);
         let dense = [
             DenseSpec {
                 view: View::Own,
@@ -425,25 +431,14 @@ mod tests {
         assert_eq!(embedding_layers(&dense), vec![6, 3]);
         let space = FeatureSpace::fit(&DEFAULT_BLOCKS, &dense, &[t.clone()]).unwrap();
         assert_eq!(space.dense_dim, 2);
-        let sparse = space.width() - 6;
-        let tail: Vec<(usize, f32)> = space
-            .vectorize(&t, 1)
-            .0
-            .iter()
-            .filter(|(c, _)| *c as usize >= sparse)
-            .map(|&(c, x)| (c as usize - sparse, x))
-            .collect();
         // own layer 6 [5, 6], own layer 3 [7, 8] * 0.5, the counsellor's layer 3 [3, 4].
         assert_eq!(
-            tail,
+            dense_columns(&space, &t, 1),
             vec![(0, 5.0), (1, 6.0), (2, 3.5), (3, 4.0), (4, 3.0), (5, 4.0)]
         );
         // Embeddings that cannot hold the two layers in equal parts are refused.
-        let mut odd = turns();
-        let three = [1.0f32, 2.0, 3.0];
-        for turn in &mut odd {
-            turn.embedding = Some(&three);
-        }
+        let three: &[f32] = &[1.0, 2.0, 3.0];
+        let odd = turns_with(&[three, three, three]);
         assert_eq!(
             FeatureSpace::fit(&DEFAULT_BLOCKS, &dense, &[odd]).unwrap_err(),
             EmbeddingError::Layers {

@@ -186,17 +186,13 @@ impl Bert {
         }
         let mut hidden = self.embeddings.forward(input_ids, token_type_ids)?;
         let mask = additive_mask(attention_mask, hidden.dtype())?;
-        let mut states = vec![None; wanted.len()];
-        for (number, layer) in (1..=deepest).zip(&self.layers) {
+        // After layer n, `after[n - 1]` (tensors share their storage: cloning is cheap).
+        let mut after = Vec::with_capacity(deepest);
+        for layer in &self.layers[..deepest] {
             hidden = layer.forward(&hidden, &mask)?;
-            for (slot, _) in states.iter_mut().zip(wanted).filter(|(_, w)| **w == number) {
-                *slot = Some(hidden.clone());
-            }
+            after.push(hidden.clone());
         }
-        states
-            .into_iter()
-            .map(|s| s.ok_or_else(|| candle_core::Error::Msg("layer not reached".into())))
-            .collect()
+        Ok(wanted.iter().map(|&n| after[n - 1].clone()).collect())
     }
 }
 

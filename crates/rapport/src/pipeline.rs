@@ -2,7 +2,7 @@
 //! model (reads the encoder's embeddings), the built-in fast model (n-grams only), or a
 //! model file; and embedding texts with a progress bar.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use rapport_coder::features::embedding_layers;
@@ -83,26 +83,24 @@ impl Pipeline {
 
 /// Finds and loads the encoder, reading at most `max_tokens` word pieces per text and
 /// stacking the pooled states of `layers` (empty: the last layer alone).
-fn open_encoder(max_tokens: usize, layers: &[usize]) -> Result<(PathBuf, Encoder)> {
+fn open_encoder(max_tokens: usize, layers: &[usize]) -> Result<Encoder> {
     let options = EncoderOptions {
         max_tokens: Some(max_tokens),
         layers: layers.to_vec(),
         ..EncoderOptions::default()
     };
-    let dir = rapport_encoder::locate()?;
-    let encoder = Encoder::load(&dir, options)?;
-    Ok((dir, encoder))
+    Ok(Encoder::load(&rapport_encoder::locate()?, options)?)
 }
 
 /// Loads the encoder and checks that it is the one `reference` was trained with.
 fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
-    let (dir, encoder) = open_encoder(reference.max_tokens, &reference.layers)?;
+    let encoder = open_encoder(reference.max_tokens, &reference.layers)?;
     let fingerprint = encoder.embed_one(FINGERPRINT_TEXT)?;
     if cosine(&fingerprint, &reference.fingerprint) < SAME_ENCODER {
         bail!(
             "the sentence encoder in {} is not the one the model was trained with ({}, weights \
              sha256 {}); fetch it again with `{FETCH_COMMAND} --force`",
-            dir.display(),
+            encoder.dir().display(),
             reference.name,
             reference.weights_sha256
         );
@@ -113,7 +111,7 @@ fn load_encoder(reference: &EncoderRef) -> Result<Encoder> {
 /// Loads the encoder for training, stacking `layers`, and describes it for the model
 /// file.
 fn training_encoder(layers: &[usize]) -> Result<(Encoder, EncoderRef)> {
-    let (_, encoder) = open_encoder(TRAIN_MAX_TOKENS, layers)?;
+    let encoder = open_encoder(TRAIN_MAX_TOKENS, layers)?;
     let reference = EncoderRef {
         name: MODEL_NAME.into(),
         weights_sha256: WEIGHTS_SHA256.into(),
