@@ -3,6 +3,7 @@
 //! stacked, one per encoder layer asked for).
 //!
 //! - [`bert`]: the transformer's forward pass, returning the layers asked for;
+//! - `gelu`: its feed-forward activation, the exact GELU with a vectorisable erf;
 //! - [`locate`]: where the weights are looked for at run time
 //!   (`$RAPPORT_ENCODER_DIR`, then `models/encoder/all-MiniLM-L6-v2` in the current
 //!   directory or any directory above it, then the same beside the executable);
@@ -19,6 +20,7 @@
 pub mod bert;
 pub mod encoder;
 pub mod error;
+mod gelu;
 pub mod locate;
 
 pub use encoder::{Encoder, EncoderOptions};
