@@ -8,7 +8,7 @@ by video_url. Figures are quoted in crates/rapport-encoder/README.md.
   cargo run --release -p rapport-encoder --example embed_annomi   # writes the cache (the last layer only, as read here)
   python3 tools/research/mlp_probe.py [annomi-dev.csv] [cache stem]
 """
-import csv, json, sys
+import sys
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -18,19 +18,11 @@ from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_union
 
+import annomi_cache  # beside this script
+
 data = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/annomi/annomi-dev.csv"
 stem = sys.argv[2] if len(sys.argv) > 2 else "/tmp/rapport-annomi-minilm"
-rows = list(csv.DictReader(open(data, newline="")))
-sessions, order = {}, []
-for r in rows:  # the cache's order: sessions as first seen, utterances by utterance_id
-    if r["transcript_id"] not in sessions:
-        sessions[r["transcript_id"]] = []
-        order.append(r["transcript_id"])
-    sessions[r["transcript_id"]].append(r)
-items = [r for t in order for r in sorted(sessions[t], key=lambda r: int(r["utterance_id"]))]
-index = json.load(open(stem + ".json"))
-assert [s[0] for s in index["sessions"]] == order, "cache was built from another file"
-E = np.fromfile(stem + ".f32", dtype="<f4").reshape(-1, index["dim"])
+items, E = annomi_cache.load(data, stem)
 text = [r["utterance_text"].strip() for r in items]
 counsellor = np.array([r["interlocutor"] == "therapist" for r in items])
 group = np.array([r["video_url"] for r in items])

@@ -12,7 +12,7 @@ logistic regression at C = 5. Figures are quoted in crates/rapport-encoder/READM
 
 --mlp adds the neural heads (about half an hour per task on two cores).
 """
-import csv, json, re, sys
+import re, sys
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -21,21 +21,13 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 from sklearn.neural_network import MLPClassifier
 
+import annomi_cache  # beside this script
+
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 data = args[0] if args else "../shared/data/annomi/annomi-dev.csv"
 stem = args[1] if len(args) > 1 else "/tmp/rapport-annomi-l63"
-rows = list(csv.DictReader(open(data, newline="")))
-sessions, order = {}, []
-for r in rows:  # the cache's order: sessions as first seen, utterances by utterance_id
-    if r["transcript_id"] not in sessions:
-        sessions[r["transcript_id"]] = []
-        order.append(r["transcript_id"])
-    sessions[r["transcript_id"]].append(r)
-items = [r for t in order for r in sorted(sessions[t], key=lambda r: int(r["utterance_id"]))]
-index = json.load(open(stem + ".json"))
-assert [s[0] for s in index["sessions"]] == order, "cache was built from another file"
-assert index["dim"] == 768, "expected the cache of --layers 6,3"
-stacked = np.fromfile(stem + ".f32", dtype="<f4").reshape(-1, 768)
+items, stacked = annomi_cache.load(data, stem)
+assert stacked.shape[1] == 768, "expected the cache of --layers 6,3"
 L6, L3 = stacked[:, :384], stacked[:, 384:]
 n = len(items)
 text = [r["utterance_text"] for r in items]
