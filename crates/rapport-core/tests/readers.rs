@@ -356,3 +356,18 @@ fn csv_bad_timestamp_is_dropped_with_a_notice() {
         ]
     );
 }
+
+#[test]
+fn the_extension_names_the_format_in_any_case() {
+    use std::path::Path;
+    let of = |p: &str| InputFormat::from_extension(Path::new(p));
+    assert_eq!(of("a/session.VTT"), Some(InputFormat::Vtt));
+    assert_eq!(of("s.srt"), Some(InputFormat::Srt));
+    assert_eq!(of("s.txt"), Some(InputFormat::Text));
+    assert_eq!(of("s.text"), Some(InputFormat::Text));
+    assert_eq!(of("s.Csv"), Some(InputFormat::Csv));
+    assert_eq!(of("s.json"), Some(InputFormat::Json));
+    assert_eq!(of("s.docx"), None);
+    assert_eq!(of("session"), None);
+    assert_eq!(of("-"), None);
+}

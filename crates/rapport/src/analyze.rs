@@ -93,26 +93,14 @@ fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputForm
             InputFormatArg::Json => InputFormat::Json,
         });
     }
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let format = match extension.as_deref() {
-        Some("vtt") => InputFormat::Vtt,
-        Some("srt") => InputFormat::Srt,
-        Some("txt") | Some("text") => InputFormat::Text,
-        Some("csv") => InputFormat::Csv,
-        Some("json") => InputFormat::Json,
-        _ => {
-            return Err(BadInput(format!(
-                "{}: cannot tell the format from the extension; name it with \
-                 --input-format vtt|srt|text|csv|json",
-                path.display()
-            ))
-            .into());
-        }
-    };
-    Ok(format)
+    InputFormat::from_extension(path).ok_or_else(|| {
+        BadInput(format!(
+            "{}: cannot tell the format from the extension; name it with \
+             --input-format vtt|srt|text|csv|json",
+            path.display()
+        ))
+        .into()
+    })
 }
 
 fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {

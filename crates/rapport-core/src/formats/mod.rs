@@ -65,6 +65,20 @@ impl InputFormat {
         InputFormat::Json,
     ];
 
+    /// The format a file's extension names (`.vtt`, `.srt`, `.txt` or `.text`, `.csv`,
+    /// `.json`, any case), or `None` when it names none of them.
+    pub fn from_extension(path: &Path) -> Option<InputFormat> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match extension.as_str() {
+            "vtt" => InputFormat::Vtt,
+            "srt" => InputFormat::Srt,
+            "txt" | "text" => InputFormat::Text,
+            "csv" => InputFormat::Csv,
+            "json" => InputFormat::Json,
+            _ => return None,
+        })
+    }
+
     /// What a transcript of this format holds, for the message about an empty file.
     fn expected(self) -> &'static str {
         match self {
