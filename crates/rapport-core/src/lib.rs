@@ -4,12 +4,15 @@
 //! - [`formats`]: readers for WebVTT, SRT, speaker-labelled text, CSV and Rapport's JSON.
 //! - [`codes`]: the utterance codes (AnnoMI scheme) and a coded session.
 //! - [`summary`]: session counts, MITI 4.2.1 summary scores and their bands.
+//! - [`accuracy`]: how far an automatic coder agrees with experts.
 
+pub mod accuracy;
 pub mod codes;
 pub mod formats;
 pub mod summary;
 pub mod transcript;
 
+pub use accuracy::{Agreement, HUMAN_CLIENT, HUMAN_COUNSELOR, ModelAccuracy};
 pub use codes::{
     Behaviour, CodedSession, CodedUtterance, CounselorCode, QuestionType, ReflectionType, Report,
     Talk, UtteranceCode,

@@ -29,8 +29,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::error::{InputError, Location, Problems};
-use crate::input::{Response, SeenKeys, check_value, parse_date};
 use crate::instrument::{Instrument, ItemKind, Registry};
+use crate::response::{Response, SeenKeys, check_value, parse_date};
 
 /// The extension on a `QuestionnaireResponse` that carries the session number.
 pub const SESSION_EXTENSION_URL: &str =

@@ -89,6 +89,16 @@ pub enum Construct {
     Outcome,
 }
 
+impl Construct {
+    /// The construct as written in instrument files and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Construct::Alliance => "alliance",
+            Construct::Outcome => "outcome",
+        }
+    }
+}
+
 /// Which way the total points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -715,7 +725,7 @@ impl Registry {
 }
 
 /// Formats a number without a trailing `.0` for whole numbers.
-pub(crate) fn fmt_num(x: f64) -> String {
+pub fn fmt_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else {

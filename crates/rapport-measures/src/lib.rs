@@ -6,18 +6,22 @@
 //! - [`instrument`]: an instrument is a FHIR R4 `Questionnaire` plus Rapport's scoring
 //!   rules, read from one JSON file. The built-ins (`wai-sr`, `srs`, `ors`, `phq-9`,
 //!   `gad-7`) are such files embedded in the crate; a clinic adds its own the same way.
-//! - [`input`]: [`Response`]s read from CSV ([`load_csv`]) or, through [`fhir`], from a
-//!   FHIR `Bundle` ([`load_bundle`]); [`load`] picks by content. Every bad row is
-//!   reported at once in an [`InputError`].
+//! - [`response`]: a completed questionnaire ([`Response`]) and the checks every reader
+//!   applies to one; [`csv`] reads and writes Rapport's CSV layout ([`load_csv`],
+//!   [`write_csv`]), [`fhir`] a FHIR `Bundle` ([`load_bundle`]), and [`input`]'s
+//!   [`load`] picks between them by content. Every bad row is reported at once in an
+//!   [`InputError`].
 //! - [`score`]: total, subscales, band and flags of one response.
 //! - [`track`]: series per client and instrument, ruptures and repairs (alliance),
 //!   reliable and clinically significant change (outcome).
 //! - [`fhir`]: responses to a FHIR `Bundle` of `QuestionnaireResponse`s and back.
-//! - [`render`]: text, CSV and HTML renderings of the reports.
+//! - [`settings`]: cut-offs, reliable-change indices and rupture rules, checked from
+//!   what the user wrote ([`Overrides`]).
 //!
-//! Scoring rules, cut-offs and licences follow `docs/domain.md`; each instrument file
-//! names its sources. This crate does no I/O beyond what its callers hand it and never
-//! logs answers.
+//! This crate is the domain only: reports are rendered for people by `rapport-report`.
+//! Scoring rules, cut-offs and licences follow the project's `docs/domain.md`; each
+//! instrument file names its sources. This crate does no I/O beyond what its callers
+//! hand it and never logs answers.
 //!
 //! ```
 //! use rapport_measures::{Registry, Settings, load_csv, score_all};
@@ -31,21 +35,24 @@
 //! assert_eq!(report.responses[0].flags, ["below_cutoff"]);
 //! ```
 
+pub mod csv;
 pub mod error;
 pub mod fhir;
 pub mod input;
 pub mod instrument;
-pub mod render;
+pub mod response;
 pub mod score;
 pub mod settings;
 pub mod track;
 
+pub use csv::{load_csv, write_csv};
 pub use error::{InputError, InstrumentError, Location, MAX_PROBLEMS, Problem};
 pub use fhir::{SESSION_EXTENSION_URL, load_bundle, to_bundle};
-pub use input::{Response, load, load_csv, parse_date, write_csv};
-pub use instrument::{Construct, Direction, Instrument, Item, ItemKind, Registry};
+pub use input::load;
+pub use instrument::{Construct, Direction, Instrument, Item, ItemKind, Registry, fmt_num};
+pub use response::{Response, parse_date};
 pub use score::{ScoreError, ScoreReport, ScoredResponse, Subscales, score, score_all};
-pub use settings::{Rule, Settings};
+pub use settings::{Overrides, Rule, Settings, SettingsError};
 pub use track::{
     Change, ClientTrack, InstrumentTrack, ReliableChange, Rupture, SeriesPoint, TrackReport, track,
 };

@@ -7,8 +7,8 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::input::Response;
 use crate::instrument::{Instrument, Registry};
+use crate::response::Response;
 use crate::settings::Settings;
 
 /// A response that the loaders would have refused; only reachable by building a

@@ -1,13 +1,20 @@
 //! Options that change scoring and tracking: cut-offs, reliable-change indices and the
 //! rupture rules. Every default comes from the instrument file, so a clinic changes
 //! behaviour by flag or by file, never by code.
+//!
+//! [`Overrides`] holds the options as a user writes them (`srs=36`, `--drop 2`), and
+//! [`Settings::from_overrides`] checks them against the loaded instruments, so the
+//! command line and the clinic server accept and refuse exactly the same values.
 
 use std::collections::BTreeMap;
 
-use crate::instrument::Instrument;
+use crate::instrument::{Instrument, Registry};
 
 /// The rupture rules, each named in a rupture's `rules` when it fires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The total is on the concerning side of the instrument's cut-off (SRS below 36).
     BelowCutoff,
@@ -99,5 +106,254 @@ impl Settings {
     /// Whether a rule runs.
     pub fn rule_on(&self, rule: Rule) -> bool {
         self.rules.contains(&rule)
+    }
+}
+
+/// Scoring and tracking options as the user wrote them, before they are checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overrides {
+    /// `ID=POINTS` cut-offs (`ors=32`).
+    pub cutoffs: Vec<String>,
+    /// The SRS cut-off on its own (`--srs-cutoff`), applied after `cutoffs`.
+    pub srs_cutoff: Option<f64>,
+    /// `ID=POINTS` reliable-change indices (`phq-9=5`).
+    pub reliable_change: Vec<String>,
+    /// Drop-rule thresholds: `POINTS` for every alliance instrument or `ID=POINTS`.
+    pub drops: Vec<String>,
+    /// The rupture rules to run.
+    pub rules: Vec<Rule>,
+    /// k of the statistical rule.
+    pub sd_k: f64,
+    /// The repair window in sessions.
+    pub repair_window: u32,
+}
+
+impl Default for Overrides {
+    fn default() -> Self {
+        let settings = Settings::default();
+        Overrides {
+            cutoffs: Vec::new(),
+            srs_cutoff: None,
+            reliable_change: Vec::new(),
+            drops: Vec::new(),
+            rules: settings.rules,
+            sd_k: settings.sd_k,
+            repair_window: settings.repair_window,
+        }
+    }
+}
+
+/// An option value that cannot be used. The message names the option as the command
+/// line spells it (`--cutoff`), quotes the value and says what to write instead.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct SettingsError {
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+fn refuse(message: impl Into<String>) -> SettingsError {
+    SettingsError {
+        message: message.into(),
+    }
+}
+
+/// Parses `ID=POINTS` (or, when `allow_bare`, plain `POINTS` as id `None`) for the
+/// option `flag`, with the instrument id as the registry spells it.
+fn parse_assignment(
+    flag: &str,
+    text: &str,
+    registry: &Registry,
+    allow_bare: bool,
+) -> Result<(Option<String>, f64), SettingsError> {
+    let (id, number) = match text.split_once('=') {
+        Some((id, n)) => {
+            let instrument = registry.get(id).ok_or_else(|| {
+                refuse(format!(
+                    "--{flag} {text}: unknown instrument {id:?}; `rapport measures list` shows the ids"
+                ))
+            })?;
+            (Some(instrument.id.clone()), n)
+        }
+        None if allow_bare => (None, text),
+        None => {
+            return Err(refuse(format!(
+                "--{flag} {text}: write it as ID=POINTS, like srs=36"
+            )));
+        }
+    };
+    let value = number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| refuse(format!("--{flag} {text}: {number:?} is not a number")))?;
+    Ok((id, value))
+}
+
+impl Settings {
+    /// Checks the user's options against the loaded instruments. Every value is
+    /// checked before any is used: an unknown instrument, a number that is not one, or
+    /// a threshold that is not above 0 is refused with a message saying what to write.
+    pub fn from_overrides(
+        overrides: &Overrides,
+        registry: &Registry,
+    ) -> Result<Settings, SettingsError> {
+        let mut settings = Settings::default();
+        for text in &overrides.cutoffs {
+            if let (Some(id), value) = parse_assignment("cutoff", text, registry, false)? {
+                settings.cutoffs.insert(id, value);
+            }
+        }
+        if let Some(value) = overrides.srs_cutoff {
+            if !value.is_finite() {
+                return Err(refuse("--srs-cutoff must be a number"));
+            }
+            settings.cutoffs.insert("srs".to_string(), value);
+        }
+        for text in &overrides.reliable_change {
+            if let (Some(id), value) = parse_assignment("rci", text, registry, false)? {
+                if value <= 0.0 {
+                    return Err(refuse(format!("--rci {text}: the index must be above 0")));
+                }
+                settings.reliable_change.insert(id, value);
+            }
+        }
+        settings.rules = Rule::ALL
+            .into_iter()
+            .filter(|rule| overrides.rules.contains(rule))
+            .collect();
+        for text in &overrides.drops {
+            let (id, value) = parse_assignment("drop", text, registry, true)?;
+            if value <= 0.0 {
+                return Err(refuse(format!(
+                    "--drop {text}: the threshold must be above 0"
+                )));
+            }
+            match id {
+                Some(id) => {
+                    settings.drops.insert(id, value);
+                }
+                None => settings.drop_all = Some(value),
+            }
+        }
+        if !(overrides.sd_k.is_finite() && overrides.sd_k > 0.0) {
+            return Err(refuse(format!(
+                "--sd-k {}: K must be above 0 (1 loose, 2 strict)",
+                overrides.sd_k
+            )));
+        }
+        settings.sd_k = overrides.sd_k;
+        settings.repair_window = overrides.repair_window;
+        Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn overrides() -> Overrides {
+        Overrides::default()
+    }
+
+    #[test]
+    fn defaults_give_the_default_settings() {
+        let settings = Settings::from_overrides(&overrides(), &Registry::builtin()).unwrap();
+        assert_eq!(settings, Settings::default());
+    }
+
+    #[test]
+    fn assignments_name_instruments_in_any_case_and_bare_drops_apply_to_all() {
+        let o = Overrides {
+            cutoffs: vec!["ORS=32".into()],
+            srs_cutoff: Some(36.1),
+            reliable_change: vec!["phq-9=5".into()],
+            drops: vec!["2".into(), "wai-sr=4".into()],
+            rules: vec![Rule::Statistical, Rule::Drop],
+            sd_k: 1.0,
+            repair_window: 2,
+        };
+        let s = Settings::from_overrides(&o, &Registry::builtin()).unwrap();
+        assert_eq!(s.cutoffs.get("ors"), Some(&32.0));
+        assert_eq!(s.cutoffs.get("srs"), Some(&36.1));
+        assert_eq!(s.reliable_change.get("phq-9"), Some(&5.0));
+        assert_eq!(s.drop_all, Some(2.0));
+        assert_eq!(s.drops.get("wai-sr"), Some(&4.0));
+        // Reported in the rules' own order, whatever order they were asked in.
+        assert_eq!(s.rules, [Rule::Drop, Rule::Statistical]);
+        assert_eq!((s.sd_k, s.repair_window), (1.0, 2));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_option_and_the_way_out() {
+        let registry = Registry::builtin();
+        let refused = |o: Overrides| {
+            Settings::from_overrides(&o, &registry)
+                .unwrap_err()
+                .to_string()
+        };
+        let cases = [
+            (
+                Overrides {
+                    cutoffs: vec!["bdi=3".into()],
+                    ..overrides()
+                },
+                "--cutoff bdi=3: unknown instrument \"bdi\"",
+            ),
+            (
+                Overrides {
+                    cutoffs: vec!["36".into()],
+                    ..overrides()
+                },
+                "--cutoff 36: write it as ID=POINTS",
+            ),
+            (
+                Overrides {
+                    reliable_change: vec!["ors=x".into()],
+                    ..overrides()
+                },
+                "--rci ors=x: \"x\" is not a number",
+            ),
+            (
+                Overrides {
+                    reliable_change: vec!["ors=0".into()],
+                    ..overrides()
+                },
+                "--rci ors=0: the index must be above 0",
+            ),
+            (
+                Overrides {
+                    drops: vec!["-1".into()],
+                    ..overrides()
+                },
+                "--drop -1: the threshold must be above 0",
+            ),
+            (
+                Overrides {
+                    sd_k: 0.0,
+                    ..overrides()
+                },
+                "--sd-k 0: K must be above 0",
+            ),
+            (
+                Overrides {
+                    srs_cutoff: Some(f64::NAN),
+                    ..overrides()
+                },
+                "--srs-cutoff must be a number",
+            ),
+            (
+                Overrides {
+                    cutoffs: vec!["srs=inf".into()],
+                    ..overrides()
+                },
+                "is not a number",
+            ),
+        ];
+        for (o, needle) in cases {
+            let message = refused(o);
+            assert!(message.contains(needle), "{message:?} lacks {needle:?}");
+        }
     }
 }

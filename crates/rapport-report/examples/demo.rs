@@ -8,8 +8,9 @@
 
 use std::path::PathBuf;
 
+use rapport_core::ModelAccuracy;
 use rapport_core::{CodedSession, CodedUtterance, Summary};
-use rapport_report::{ModelAccuracy, html, session_file_names};
+use rapport_report::{html, session_file_names};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

@@ -14,9 +14,8 @@ use rapport_core::{CodedSession, Speaker, Summary};
 use serde::Serialize;
 
 use crate::RenderError;
-use crate::facts::{
-    self, BLUE, CodeKind, Figure, ORANGE, Rgb, Span, VERMILLION, format_clock, shown_kinds,
-};
+use crate::facts::{self, CodeKind, Figure, Span, format_clock, shown_kinds};
+use crate::palette::{self, BLUE, GREEN, ORANGE, VERMILLION};
 
 /// An SVG chart and the sentence that stands in for it.
 #[derive(Debug, Clone, Serialize)]
@@ -29,21 +28,16 @@ type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
 
 const FONT: &str = "sans-serif";
-const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
-const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
-const STRIPE: RGBColor = RGBColor(0xF3, 0xF3, 0xF3);
-/// Light tints of the band colours (vermillion, orange, blue) for gauge and chart zones.
-const TINT_BELOW: RGBColor = RGBColor(0xF7, 0xD7, 0xC4);
-const TINT_FAIR: RGBColor = RGBColor(0xFA, 0xE6, 0xB3);
-const TINT_GOOD: RGBColor = RGBColor(0xC7, 0xE0, 0xF0);
-const TINT_NONE: RGBColor = RGBColor(0xE6, 0xE6, 0xE6);
+const INK: RGBColor = palette::INK.plotters();
+const MUTED: RGBColor = palette::MUTED.plotters();
+const STRIPE: RGBColor = palette::STRIPE.plotters();
+const TINT_BELOW: RGBColor = palette::TINT_BELOW.plotters();
+const TINT_FAIR: RGBColor = palette::TINT_FAIR.plotters();
+const TINT_GOOD: RGBColor = palette::TINT_GOOD.plotters();
+const TINT_NONE: RGBColor = palette::TINT_NONE.plotters();
 /// Uncertain codes are drawn faded: the same hue, so the lane still reads, but clearly
 /// weaker than a confident code.
 const UNCERTAIN_ALPHA: f64 = 0.35;
-
-fn rgb(c: Rgb) -> RGBColor {
-    RGBColor(c.0, c.1, c.2)
-}
 
 fn text_style(size: u32, color: &RGBColor) -> TextStyle<'_> {
     TextStyle::from((FONT, size).into_font()).color(color)
@@ -61,7 +55,7 @@ fn svg(
         draw(&root)
             .and_then(|()| root.present())
             .map_err(|err| RenderError::Chart {
-                chart,
+                chart: chart.to_string(),
                 message: err.to_string(),
             })?;
     }
@@ -336,7 +330,7 @@ pub(crate) fn timeline(session: &CodedSession) -> Result<Chart, RenderError> {
                 continue;
             };
             let y = n - 1 - lane as i32;
-            let color = rgb(kind.color());
+            let color = kind.color().plotters();
             let style = if crate::is_uncertain(u.confidence) {
                 color.mix(UNCERTAIN_ALPHA).filled()
             } else {
@@ -409,8 +403,8 @@ pub(crate) fn cumulative_talk(session: &CodedSession) -> Result<Chart, RenderErr
     sustain.push((x_max, s));
     let y_max = c.max(s).max(1.0);
     let y_top = y_max * 1.15 + 0.5;
-    let green = rgb(facts::GREEN);
-    let vermillion = rgb(VERMILLION);
+    let green = GREEN.plotters();
+    let vermillion = VERMILLION.plotters();
     let x_label = |x: &f64| {
         if timed {
             format_clock(*x)
@@ -535,7 +529,7 @@ pub(crate) fn listening_profile(session: &CodedSession) -> Result<Chart, RenderE
                 (0.0, SegmentValue::Exact(y)),
                 (*count as f64, SegmentValue::Exact(y + 1)),
             ];
-            let mut bar = Rectangle::new(corners.clone(), rgb(kind.color()).filled());
+            let mut bar = Rectangle::new(corners.clone(), kind.color().plotters().filled());
             bar.set_margin(5, 5, 0, 0);
             let mut outline = Rectangle::new(corners, INK.stroke_width(1));
             outline.set_margin(5, 5, 0, 0);
@@ -586,8 +580,8 @@ pub(crate) fn talk_share(session: &CodedSession) -> Result<Chart, RenderError> {
         },
         _ => String::new(),
     };
-    let blue = rgb(BLUE);
-    let orange = rgb(ORANGE);
+    let blue = BLUE.plotters();
+    let orange = ORANGE.plotters();
     let svg = svg("talk share", (1040, 140), |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(root)
@@ -712,7 +706,7 @@ pub(crate) fn series(
             .axis_desc_style(text_style(15, &INK))
             .x_desc("Session")
             .light_line_style(TRANSPARENT)
-            .bold_line_style(RGBColor(0xDD, 0xDD, 0xDD))
+            .bold_line_style(palette::GRID_BOLD.plotters())
             .draw()?;
         if let Some(t) = thresholds {
             for (value, label) in [(t.fair, "fair"), (t.good, "good")] {

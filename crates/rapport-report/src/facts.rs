@@ -9,6 +9,10 @@ use rapport_core::{
 };
 use serde::Serialize;
 
+use crate::palette::{
+    BLUE, GREEN, GREY, LIGHT_GREY, ORANGE, PURPLE, Rgb, SKY_BLUE, VERMILLION, YELLOW,
+};
+
 /// A code as reports show it: counsellor behaviours with their subtype folded in.
 ///
 /// A question or reflection without a subtype keeps its own kind rather than being
@@ -27,22 +31,6 @@ pub(crate) enum CodeKind {
     Neutral,
     Sustain,
 }
-
-/// An Okabe-Ito colour (Okabe & Ito 2008, "Color Universal Design"), chosen so that
-/// the common forms of colour blindness still tell the codes apart; every mark also
-/// carries a text label, so colour is never the only cue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Rgb(pub u8, pub u8, pub u8);
-
-pub(crate) const BLUE: Rgb = Rgb(0x00, 0x72, 0xB2);
-pub(crate) const SKY_BLUE: Rgb = Rgb(0x56, 0xB4, 0xE9);
-pub(crate) const YELLOW: Rgb = Rgb(0xF0, 0xE4, 0x42);
-pub(crate) const ORANGE: Rgb = Rgb(0xE6, 0x9F, 0x00);
-pub(crate) const PURPLE: Rgb = Rgb(0xCC, 0x79, 0xA7);
-pub(crate) const GREY: Rgb = Rgb(0x99, 0x99, 0x99);
-pub(crate) const LIGHT_GREY: Rgb = Rgb(0xCC, 0xCC, 0xCC);
-pub(crate) const GREEN: Rgb = Rgb(0x00, 0x9E, 0x73);
-pub(crate) const VERMILLION: Rgb = Rgb(0xD5, 0x5E, 0x00);
 
 impl CodeKind {
     /// Counsellor kinds in report order (the listening profile's bars).

@@ -10,8 +10,11 @@ use rapport_core::{CodedSession, Speaker};
 use serde::Serialize;
 
 use crate::charts::{self, Chart};
-use crate::facts::{self, CodeKind, Figure, Header, Rgb};
-use crate::{Agreement, HUMAN_CLIENT, HUMAN_COUNSELOR, ModelAccuracy, RenderError};
+use crate::facts::{self, CodeKind, Figure, Header};
+use rapport_core::{Agreement, HUMAN_CLIENT, HUMAN_COUNSELOR, ModelAccuracy};
+
+use crate::RenderError;
+use crate::templates::{STANDALONE_LAYOUT, environment};
 
 #[derive(Serialize)]
 struct FigureView {
@@ -91,30 +94,6 @@ struct SessionCharts {
     share: Chart,
 }
 
-/// WCAG relative luminance of an sRGB colour.
-fn luminance(c: Rgb) -> f64 {
-    let channel = |v: u8| {
-        let v = f64::from(v) / 255.0;
-        if v <= 0.04045 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * channel(c.0) + 0.7152 * channel(c.1) + 0.0722 * channel(c.2)
-}
-
-/// Black or white text on a tag, whichever contrasts more with its colour.
-fn ink(c: Rgb) -> &'static str {
-    let l = luminance(c);
-    // Contrast ratios (L1 + 0.05) / (L2 + 0.05) against white and against black.
-    if 1.05 / (l + 0.05) > (l + 0.05) / 0.05 {
-        "#ffffff"
-    } else {
-        "#000000"
-    }
-}
-
 /// The codes the legend explains: all with a subtype, and the unsubtyped question and
 /// reflection only where one of the sessions has them.
 fn codes(sessions: &[&CodedSession]) -> Vec<CodeView> {
@@ -129,8 +108,8 @@ fn codes(sessions: &[&CodedSession]) -> Vec<CodeView> {
                 label: kind.label(),
                 meaning: kind.meaning(),
                 counselor: kind.is_counselor(),
-                background: format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2),
-                ink: ink(c),
+                background: c.hex(),
+                ink: c.ink(),
             }
         })
         .collect()
@@ -196,10 +175,10 @@ pub fn render_session(
         share: charts::talk_share(session)?,
     };
     let header: Header = facts::header(session);
-    let env = crate::templates::environment(false)?;
-    let html = env
+    let html = environment()?
         .get_template("session.html")?
         .render(minijinja::context! {
+            layout => STANDALONE_LAYOUT,
             header => minijinja::value::Serde(&header),
             figures => minijinja::value::Serde(&figures),
             charts => minijinja::value::Serde(&charts),
@@ -333,10 +312,10 @@ pub fn render_index(
             }
         })
         .collect();
-    let env = crate::templates::environment(false)?;
-    let html = env
+    let html = environment()?
         .get_template("index.html")?
         .render(minijinja::context! {
+            layout => STANDALONE_LAYOUT,
             rows => minijinja::value::Serde(&rows),
             columns => INDEX_COLUMNS,
             uncertain_below => format!("{:.2}", crate::UNCERTAIN_BELOW),
@@ -346,16 +325,4 @@ pub fn render_index(
             version => env!("CARGO_PKG_VERSION"),
         })?;
     Ok(html)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tag_ink_contrasts() {
-        assert_eq!(ink(facts::BLUE), "#ffffff");
-        assert_eq!(ink(facts::YELLOW), "#000000");
-        assert_eq!(ink(facts::GREEN), "#000000");
-    }
 }

@@ -58,9 +58,13 @@ fn view(session: &CodedSession) -> SessionView {
 /// Renders a report as text; `color` adds ANSI colours for a terminal.
 pub fn render(report: &Report, color: bool) -> String {
     let sessions: Vec<SessionView> = report.sessions.iter().map(view).collect();
-    let rendered = crate::templates::environment(color).and_then(|env| {
-        env.get_template("report.txt")?
-            .render(minijinja::context! { sessions => minijinja::value::Serde(&sessions) })
+    let rendered = crate::templates::environment().and_then(|env| {
+        Ok(env
+            .get_template("report.txt")?
+            .render(minijinja::context! {
+                sessions => minijinja::value::Serde(&sessions),
+                color => color,
+            })?)
     });
     // The template is part of the crate and covered by snapshot tests, so a failure
     // here is a bug; say so rather than panic in the middle of a user's run.

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rapport_report::{ModelAccuracy, html, session_file_names};
+use rapport_core::ModelAccuracy;
+use rapport_report::{html, session_file_names};
 
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("CHROMIUM") {

@@ -3,11 +3,12 @@
 
 mod common;
 
+use rapport_core::ModelAccuracy;
 use rapport_core::{
     Behaviour, CodedUtterance, CounselorCode, QuestionType, Report, Speaker, Talk, Utterance,
     UtteranceCode,
 };
-use rapport_report::{ModelAccuracy, RenderError, html, session_file_names, text};
+use rapport_report::{RenderError, html, session_file_names, text};
 
 fn utterance(i: usize, speaker: Speaker, text: &str, code: UtteranceCode) -> CodedUtterance {
     CodedUtterance {

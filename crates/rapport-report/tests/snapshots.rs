@@ -5,7 +5,8 @@
 mod common;
 
 use rapport_core::Report;
-use rapport_report::{Agreement, ModelAccuracy, html, session_file_names, text};
+use rapport_core::{Agreement, ModelAccuracy};
+use rapport_report::{html, session_file_names, text};
 
 fn recorded_accuracy() -> ModelAccuracy {
     // Made-up figures for the test only: they exercise the table, they describe no model.

@@ -1,18 +1,17 @@
 //! `rapport analyze`: read transcripts, code every utterance, summarise, write the report.
 
-use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use rapport_coder::ModelInfo;
 use rapport_core::{InputFormat, ReadOptions, Report, Transcript, read_transcripts};
 
-use rapport_report::{Agreement, ModelAccuracy};
+use rapport_core::{Agreement, ModelAccuracy};
 use rayon::prelude::*;
 
 use crate::cli::{AnalyzeArgs, InputFormatArg};
 use crate::exit::BadInput;
+use crate::io::read_input;
 use crate::pipeline::Pipeline;
 use crate::progress;
 
@@ -53,8 +52,8 @@ pub fn read_all(
     let mut notices = Vec::new();
     for path in inputs {
         let format = input_format(path, forced)?;
-        let (name, bytes) = read_input(path)?;
-        let outcome = read_transcripts(&name, &bytes, format, options)?;
+        let input = read_input(path)?;
+        let outcome = read_transcripts(&input.source, &input.bytes, format, options)?;
         notices.extend(outcome.notices.iter().map(ToString::to_string));
         transcripts.extend(outcome.transcripts);
     }
@@ -101,20 +100,4 @@ fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputForm
         ))
         .into()
     })
-}
-
-fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
-    if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .context("reading standard input")?;
-        return Ok(("-".to_string(), bytes));
-    }
-    let name = path.display().to_string();
-    let bytes = fs::read(path).map_err(|err| match err.kind() {
-        std::io::ErrorKind::NotFound => BadInput(format!("{name}: no such file")),
-        _ => BadInput(format!("{name}: cannot read: {err}")),
-    })?;
-    Ok((name, bytes))
 }

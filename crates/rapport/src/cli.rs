@@ -1,10 +1,11 @@
-//! Command-line definitions (clap). Values are checked by each subcommand before work starts.
+//! Command-line definitions (clap), for every subcommand. Values are checked by the
+//! library that uses them before work starts.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::measures::MeasuresArgs;
+use rapport_measures::Rule;
 
 /// Rapport: code counselling transcripts and track the therapeutic alliance, offline.
 ///
@@ -195,4 +196,208 @@ pub struct EvalArgs {
     /// Print the reports as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Alliance and outcome measures.
+#[derive(Debug, clap::Args)]
+pub struct MeasuresArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: MeasuresCommand,
+}
+
+/// `rapport measures` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MeasuresCommand {
+    /// List the instruments (built-in and any loaded with --instrument-file).
+    List(ListArgs),
+    /// Print an instrument's FHIR R4 Questionnaire (JSON).
+    Questionnaire(QuestionnaireArgs),
+    /// Score each response: total, subscales, band, flags.
+    Score(ScoreArgs),
+    /// Track each client's series: ruptures and repairs (alliance), change (outcome).
+    Track(TrackArgs),
+    /// Convert responses: CSV to a FHIR Bundle of QuestionnaireResponses, or back.
+    Export(ExportArgs),
+}
+
+/// Options every subcommand shares.
+#[derive(Debug, clap::Args)]
+pub struct InstrumentOptions {
+    /// Load an instrument file (FHIR Questionnaire plus scoring rules); repeatable. One
+    /// with a built-in's id replaces it.
+    #[arg(long = "instrument-file", value_name = "PATH")]
+    pub instrument_files: Vec<PathBuf>,
+}
+
+/// Arguments of `measures list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub instruments: InstrumentOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Output formats of `measures list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Text,
+    /// A JSON array.
+    Json,
+}
+
+/// Arguments of `measures questionnaire`.
+#[derive(Debug, clap::Args)]
+pub struct QuestionnaireArgs {
+    /// The instrument's id (`rapport measures list` shows them).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    #[command(flatten)]
+    pub instruments: InstrumentOptions,
+    /// Item text the clinic is licensed to use: a JSON object from linkId to text, e.g.
+    /// {"item1": "..."}. Rapport ships no WAI-SR item text.
+    #[arg(long, value_name = "FILE")]
+    pub item_text: Option<PathBuf>,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+/// Cut-off and reliable-change overrides shared by `score` and `track`.
+#[derive(Debug, clap::Args)]
+pub struct ScoringOptions {
+    /// SRS cut-off: totals under it are flagged below_cutoff [default: 36, from the
+    /// instrument file]. Sources differ on < 36 and <= 36; 36.1 gives the latter.
+    #[arg(long, value_name = "POINTS")]
+    pub srs_cutoff: Option<f64>,
+    /// Override an instrument's cut-off, as ID=POINTS (e.g. ors=32 for children);
+    /// repeatable.
+    #[arg(long = "cutoff", value_name = "ID=POINTS")]
+    pub cutoffs: Vec<String>,
+    /// Override an instrument's reliable-change index, as ID=POINTS (defaults: ORS 5,
+    /// PHQ-9 6, GAD-7 4); repeatable.
+    #[arg(long = "rci", value_name = "ID=POINTS")]
+    pub rcis: Vec<String>,
+}
+
+/// Input and output shared by `score`, `track` and `export`.
+#[derive(Debug, clap::Args)]
+pub struct IoOptions {
+    /// Responses: CSV (client,session,date,instrument, then item columns) or a FHIR
+    /// Bundle of QuestionnaireResponses (JSON); `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub instruments: InstrumentOptions,
+    /// Write here instead of standard output.
+    #[arg(long, short, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+/// Arguments of `measures score`.
+#[derive(Debug, clap::Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub io: IoOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScoreFormat::Json)]
+    pub format: ScoreFormat,
+    #[command(flatten)]
+    pub scoring: ScoringOptions,
+}
+
+/// Output formats of `measures score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoreFormat {
+    /// `{"responses": [...]}`.
+    Json,
+    /// One row per response.
+    Csv,
+    /// A table for a terminal.
+    Text,
+}
+
+/// Arguments of `measures track`.
+#[derive(Debug, clap::Args)]
+pub struct TrackArgs {
+    #[command(flatten)]
+    pub io: IoOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TrackFormat::Json)]
+    pub format: TrackFormat,
+    #[command(flatten)]
+    pub scoring: ScoringOptions,
+    /// Rupture rules to apply, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "below_cutoff,drop,statistical"
+    )]
+    pub rules: Vec<RuleArg>,
+    /// Drop rule threshold in total points, for every alliance instrument (POINTS) or one
+    /// (ID=POINTS); repeatable [defaults: srs 1, wai-sr 3].
+    #[arg(long = "drop", value_name = "[ID=]POINTS")]
+    pub drops: Vec<String>,
+    /// Statistical rule: a drop larger than K session-to-session SDs is a rupture.
+    #[arg(long, value_name = "K", default_value_t = 2.0)]
+    pub sd_k: f64,
+    /// A repair must come within this many sessions (by session number) of the rupture.
+    #[arg(long, value_name = "SESSIONS", default_value_t = 3)]
+    pub repair_window: u32,
+}
+
+/// Output formats of `measures track`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrackFormat {
+    /// `{"clients": [...]}`.
+    Json,
+    /// A summary for a terminal.
+    Text,
+    /// One self-contained HTML page with trend charts.
+    Html,
+}
+
+/// A rupture rule on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RuleArg {
+    /// Total on the concerning side of the cut-off.
+    BelowCutoff,
+    /// At least --drop points below the previous session.
+    Drop,
+    /// A drop larger than --sd-k session-to-session SDs.
+    Statistical,
+}
+
+/// Arguments of `measures export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub io: IoOptions,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ExportFormat::Fhir)]
+    pub format: ExportFormat,
+}
+
+impl From<RuleArg> for Rule {
+    fn from(rule: RuleArg) -> Rule {
+        match rule {
+            RuleArg::BelowCutoff => Rule::BelowCutoff,
+            RuleArg::Drop => Rule::Drop,
+            RuleArg::Statistical => Rule::Statistical,
+        }
+    }
+}
+
+/// Output formats of `measures export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A FHIR R4 Bundle (type collection) of QuestionnaireResponses.
+    Fhir,
+    /// Rapport's CSV layout.
+    Csv,
 }

@@ -30,6 +30,8 @@ fn is_bad_input(err: &anyhow::Error) -> bool {
         cause.is::<BadInput>()
             || cause.is::<rapport_core::ReadError>()
             || cause.is::<rapport_measures::InputError>()
+            || cause.is::<rapport_measures::InstrumentError>()
+            || cause.is::<rapport_measures::SettingsError>()
             || matches!(
                 cause.downcast_ref::<rapport_coder::CorpusError>(),
                 Some(e) if !matches!(e, rapport_coder::CorpusError::Embeddings { .. })

@@ -7,6 +7,7 @@ mod bench;
 mod cli;
 mod eval;
 mod exit;
+mod io;
 mod measures;
 mod output;
 mod pipeline;

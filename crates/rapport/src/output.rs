@@ -10,15 +10,16 @@
 //! Text is coloured only when it goes to a terminal and `NO_COLOR` is not set.
 
 use std::fs;
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::Path;
 
 use anyhow::{Context, Result};
-use rapport_core::Report;
-use rapport_report::{ModelAccuracy, html, session_file_names, text};
+use rapport_core::{ModelAccuracy, Report};
+use rapport_report::{html, session_file_names, text};
 
 use crate::cli::{AnalyzeArgs, OutputFormat};
 use crate::exit::BadInput;
+use crate::io::{write_file, write_output};
 
 /// Where the output goes.
 enum Destination<'a> {
@@ -48,13 +49,10 @@ fn write_to(
         Destination::Stdout => {
             let color =
                 format == OutputFormat::Text && color_wanted(std::io::stdout().is_terminal());
-            let rendered = render_one(format, report, accuracy, color)?;
-            std::io::stdout().lock().write_all(rendered.as_bytes())?;
-            Ok(())
+            write_output(None, &render_one(format, report, accuracy, color)?)
         }
         Destination::File(path) => {
-            let rendered = render_one(format, report, accuracy, false)?;
-            fs::write(path, rendered).with_context(|| format!("writing {}", path.display()))
+            write_output(Some(path), &render_one(format, report, accuracy, false)?)
         }
     }
 }
@@ -139,10 +137,6 @@ fn write_dir(
     }
     progress.finish_and_clear();
     Ok(())
-}
-
-fn write_file(path: &PathBuf, contents: &str) -> Result<()> {
-    fs::write(path, contents).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

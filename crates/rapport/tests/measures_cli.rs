@@ -200,7 +200,7 @@ fn missing_file_and_bad_flags_exit_2() {
         .assert()
         .code(2)
         .stdout("")
-        .stderr(predicate::str::contains("no-such-file.csv: cannot read it"));
+        .stderr(predicate::str::contains("no-such-file.csv: no such file"));
     rapport()
         .args(["measures", "track", &data("caseload.csv"), "--drop", "zz=1"])
         .assert()

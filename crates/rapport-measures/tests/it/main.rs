@@ -7,7 +7,6 @@
 //! - `tracking`: rupture rules, repair window edges, reliable and clinically significant change.
 //! - `custom`: a clinic's own instrument file, end to end.
 //! - `fhir`: Bundle export and import, round trip.
-//! - `render`: text, CSV and HTML output (insta snapshots).
 //! - `props`: scoring never panics on any CSV.
 
 mod custom;
@@ -16,6 +15,5 @@ mod helpers;
 mod instruments;
 mod loading;
 mod props;
-mod render;
 mod scoring;
 mod tracking;

@@ -1,9 +1,18 @@
-//! Text, CSV and HTML renderings (insta snapshots in `snapshots/`).
+//! The measures' reports: text, CSV and the HTML trends page (insta snapshots in
+//! `snapshots/`), from the caseload in `testdata/measures/`.
 
-use rapport_measures::render::{instruments_text, score_csv, score_text, track_html, track_text};
+use std::path::PathBuf;
+
 use rapport_measures::{Registry, ScoreReport, Settings, TrackReport, load, score_all, track};
+use rapport_report::measures::{instruments_text, score_csv, score_text, track_text};
+use rapport_report::trends::track_html;
 
-use crate::helpers::read_fixture;
+fn read_fixture(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/measures")
+        .join(name);
+    std::fs::read(path).unwrap()
+}
 
 fn caseload() -> (Registry, ScoreReport, TrackReport) {
     let registry = Registry::builtin();
@@ -88,4 +97,42 @@ fn empty_reports_render() {
         "No responses.\n"
     );
     assert_eq!(score_text(&ScoreReport::default()), "No responses.\n");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+
+    /// Whatever scores renders, in every format: text, CSV and the trends page.
+    #[test]
+    fn any_scored_series_renders(
+        rows in proptest::collection::vec(
+            (0usize..3, 1u32..9, 0u32..=100, 0u32..=100, proptest::sample::select(vec!["srs", "ors"])),
+            0..20,
+        )
+    ) {
+        let mut csv = String::from("client,session,date,instrument,relationship,goals,approach,overall,individual,interpersonal,social\n");
+        let mut seen = std::collections::HashSet::new();
+        for (client, session, a, b, instrument) in rows {
+            if !seen.insert((client, session, instrument)) {
+                continue;
+            }
+            let (x, y) = (f64::from(a) / 10.0, f64::from(b) / 10.0);
+            let client = ["A", "<b>&", "O'Brien/2"][client];
+            if instrument == "srs" {
+                csv.push_str(&format!("{client},{session},2026-01-05,srs,{x},{y},{x},{y},,,\n"));
+            } else {
+                csv.push_str(&format!("{client},{session},2026-01-05,ors,,,,{x},{y},{x},{y}\n"));
+            }
+        }
+        let registry = Registry::builtin();
+        let responses = load(csv.as_bytes(), "p.csv", &registry).unwrap();
+        let settings = Settings::default();
+        let scored = score_all(&registry, &responses, &settings).unwrap();
+        let tracked = track(&registry, &scored, &settings);
+        let _ = score_text(&scored);
+        let _ = score_csv(&scored);
+        let _ = track_text(&tracked, &registry, &settings);
+        let html = track_html(&tracked, &registry, &settings).unwrap();
+        proptest::prop_assert!(!html.contains("<b>&"));
+    }
 }

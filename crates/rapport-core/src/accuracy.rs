@@ -1,4 +1,6 @@
-//! How accurate the coder is, as the report states it next to every automatic code.
+//! How accurate an automatic coder is: its cross-validated agreement with experts, as
+//! reports state it next to every automatic code, and the agreement between experts
+//! themselves that it is judged against.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,14 +13,14 @@ pub struct Agreement {
     pub kappa: f64,
 }
 
-/// One AnnoMI expert against the majority of nine others, counsellor behaviour
-/// (`domain.md`): the ceiling an automatic coder can be judged against.
+/// One AnnoMI expert against the majority of nine others, counsellor behaviour (see
+/// `docs/domain.md`): the ceiling an automatic coder can be judged against.
 pub const HUMAN_COUNSELOR: Agreement = Agreement {
     macro_f1: 0.85,
     kappa: 0.81,
 };
 
-/// The same for client talk type (`domain.md`).
+/// The same for client talk type.
 pub const HUMAN_CLIENT: Agreement = Agreement {
     macro_f1: 0.72,
     kappa: 0.58,

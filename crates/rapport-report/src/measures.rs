@@ -1,14 +1,11 @@
-//! Renderings of the reports for people and spreadsheets: text tables, CSV, and the
-//! self-contained HTML trend page ([`html`]). JSON is the reports' own serde form.
+//! The measures' reports for people and spreadsheets: the instrument list, scores and
+//! tracks as text tables, and scores as CSV. The HTML trends page is [`crate::trends`];
+//! JSON is the reports' own serde form.
 
-pub mod html;
-
-use crate::instrument::{Registry, fmt_num};
-use crate::score::ScoreReport;
-use crate::settings::Settings;
-use crate::track::{Change, ReliableChange, TrackReport};
-
-pub use html::{RenderError, track_html};
+use rapport_measures::{
+    Change, Construct, Registry, ReliableChange, Rupture, ScoreReport, Settings, Subscales,
+    TrackReport, fmt_num,
+};
 
 /// Lays out rows as a left-aligned table with two spaces between columns.
 fn table(rows: &[Vec<String>]) -> String {
@@ -54,10 +51,7 @@ pub fn instruments_text(registry: &Registry) -> String {
         let (lo, hi) = i.total_range();
         rows.push(vec![
             i.id.clone(),
-            match i.scoring.construct {
-                crate::Construct::Alliance => "alliance".to_string(),
-                crate::Construct::Outcome => "outcome".to_string(),
-            },
+            i.scoring.construct.as_str().to_string(),
             i.items.len().to_string(),
             format!("{}-{}", fmt_num(lo), fmt_num(hi)),
             i.scoring
@@ -71,7 +65,7 @@ pub fn instruments_text(registry: &Registry) -> String {
     table(&rows)
 }
 
-fn subscale_text(s: &crate::Subscales) -> String {
+fn subscale_text(s: &Subscales) -> String {
     s.0.iter()
         .map(|(n, v)| format!("{n} {}", fmt_num(*v)))
         .collect::<Vec<_>>()
@@ -174,7 +168,7 @@ pub fn change_text(change: &Change) -> String {
 }
 
 /// Describes a rupture: `session 4 (below_cutoff, drop), repaired at session 6`.
-pub fn rupture_text(r: &crate::Rupture) -> String {
+pub fn rupture_text(r: &Rupture) -> String {
     let repair = match r.repaired_at {
         Some(s) => format!("repaired at session {s}"),
         None => "not repaired".to_string(),
@@ -192,12 +186,16 @@ pub fn track_text(report: &TrackReport, registry: &Registry, settings: &Settings
         out.push_str(&format!("Client {}\n", client.client));
         for t in &client.instruments {
             let instrument = registry.get(&t.instrument);
-            let alliance =
-                instrument.is_some_and(|i| i.scoring.construct == crate::Construct::Alliance);
+            let alliance = instrument.is_some_and(|i| i.scoring.construct == Construct::Alliance);
             out.push_str(&format!(
                 "\n  {} ({})\n",
                 t.instrument,
-                if alliance { "alliance" } else { "outcome" }
+                if alliance {
+                    Construct::Alliance
+                } else {
+                    Construct::Outcome
+                }
+                .as_str()
             ));
             let mut rows = vec![vec![
                 "    session".to_string(),

@@ -1,51 +1,33 @@
-//! `track --format html`: one self-contained page (inline CSS and SVG, no network) with
-//! each client's trend charts, cut-off lines, ruptures and repairs marked.
+//! The alliance and outcome trends page (`rapport measures track --format html`): each
+//! client's trend charts, cut-off lines, ruptures and repairs marked, a caption and a
+//! data table for each chart.
 //!
-//! Charts are drawn with plotters' SVG backend into a string; the page comes from the
-//! embedded minijinja template `templates/track.html.j2`. Colours are the Okabe-Ito
-//! palette (Okabe & Ito 2008), which stays distinguishable with the common colour-vision
-//! deficiencies, and every marker also differs in shape: a circle per session, a
-//! triangle for a rupture, a ring for a repair. Each chart has a `<title>`, an
-//! `aria-label`, a `<figcaption>` saying what it shows, and its numbers in a table.
+//! Charts are drawn with plotters' SVG backend into a string; the page is the
+//! `trends.html` template. Series, ruptures and repairs take the palette's Okabe-Ito
+//! colours, and every marker also differs in shape: a circle per session, a triangle
+//! for a rupture, a ring for a repair. Each chart has a `<title>`, an `aria-label`, a
+//! `<figcaption>` saying what it shows, and its numbers in a table.
 
-use minijinja::{Environment, context};
+use minijinja::context;
 use plotters::prelude::*;
+use rapport_measures::{
+    Construct, Instrument, InstrumentTrack, Registry, Settings, TrackReport, fmt_num,
+};
 use serde::Serialize;
 
-use crate::instrument::{Construct, Instrument, Registry, fmt_num};
-use crate::settings::Settings;
-use crate::track::{InstrumentTrack, TrackReport};
+use crate::RenderError;
+use crate::measures::{change_text, rupture_text};
+use crate::palette;
+use crate::templates::{STANDALONE_LAYOUT, environment};
 
-use super::{change_text, rupture_text};
-
-const TEMPLATE: &str = include_str!("../../templates/track.html.j2");
-
-/// Okabe-Ito blue: the series.
-const BLUE: RGBColor = RGBColor(0x00, 0x72, 0xB2);
-/// Okabe-Ito vermillion: ruptures.
-const VERMILLION: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
-/// Okabe-Ito bluish green: repairs.
-const GREEN: RGBColor = RGBColor(0x00, 0x9E, 0x73);
-/// Okabe-Ito black-ish grey: the cut-off line.
-const GREY: RGBColor = RGBColor(0x33, 0x33, 0x33);
-
-/// The page could not be drawn (a bug rather than bad input).
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    /// plotters failed to draw a chart.
-    #[error("drawing the chart for client {client}, {instrument}: {message}")]
-    Chart {
-        /// The client.
-        client: String,
-        /// The instrument.
-        instrument: String,
-        /// plotters' message.
-        message: String,
-    },
-    /// The template failed.
-    #[error("rendering the HTML page: {0}")]
-    Template(#[from] minijinja::Error),
-}
+/// The series.
+const BLUE: RGBColor = palette::BLUE.plotters();
+/// Ruptures.
+const VERMILLION: RGBColor = palette::VERMILLION.plotters();
+/// Repairs.
+const GREEN: RGBColor = palette::GREEN.plotters();
+/// The cut-off line.
+const CUTOFF: RGBColor = palette::DARK_GREY.plotters();
 
 #[derive(Serialize)]
 struct Row {
@@ -60,8 +42,12 @@ struct Chart {
     id: String,
     instrument: String,
     title: String,
-    construct: &'static str,
-    svg: String,
+    construct: Construct,
+    /// The SVG's opening tag up to its attributes' end; the template adds the
+    /// accessible name, escaped, and closes it.
+    svg_open: String,
+    /// The rest of the SVG.
+    svg_rest: String,
     caption: String,
     rows: Vec<Row>,
     ruptures: Vec<String>,
@@ -82,6 +68,25 @@ pub fn track_html(
     registry: &Registry,
     settings: &Settings,
 ) -> Result<String, RenderError> {
+    let page = environment()?
+        .get_template("trends.html")?
+        .render(trends_context(
+            report,
+            registry,
+            settings,
+            STANDALONE_LAYOUT,
+        )?)?;
+    Ok(page)
+}
+
+/// What the `trends.html` template reads, inside the layout named `layout` (a host
+/// renders the page in its own layout with this).
+pub fn trends_context(
+    report: &TrackReport,
+    registry: &Registry,
+    settings: &Settings,
+    layout: &str,
+) -> Result<minijinja::Value, RenderError> {
     let mut clients = Vec::new();
     let mut n = 0usize;
     for client in &report.clients {
@@ -94,12 +99,14 @@ pub fn track_html(
             let id = format!("chart-{n}");
             let cutoff = settings.cutoff(instrument);
             let caption = describe(&client.client, instrument, track, cutoff);
-            let svg = chart_svg(instrument, track, cutoff, &id, &caption).map_err(|message| {
-                RenderError::Chart {
-                    client: client.client.clone(),
-                    instrument: track.instrument.clone(),
+            let svg =
+                chart_svg(instrument, track, cutoff).map_err(|message| RenderError::Chart {
+                    chart: format!("{} trend for client {}", track.instrument, client.client),
                     message,
-                }
+                })?;
+            let (svg_open, svg_rest) = split_open_tag(&svg).ok_or_else(|| RenderError::Chart {
+                chart: format!("{} trend for client {}", track.instrument, client.client),
+                message: "plotters wrote no <svg> element".into(),
             })?;
             let rows = track
                 .series
@@ -128,13 +135,11 @@ pub fn track_html(
                 id,
                 instrument: instrument.id.clone(),
                 title: instrument.title.clone(),
-                construct: match instrument.scoring.construct {
-                    Construct::Alliance => "alliance",
-                    Construct::Outcome => "outcome",
-                },
-                // plotters' output is SVG markup built from our own numbers and the
-                // escaped caption; the template marks it safe.
-                svg,
+                construct: instrument.scoring.construct,
+                // plotters' output is SVG markup built from our own numbers (it escapes
+                // the text it writes); the template marks it safe.
+                svg_open,
+                svg_rest,
                 caption,
                 rows,
                 ruptures: track.ruptures.iter().map(rupture_text).collect(),
@@ -148,17 +153,26 @@ pub fn track_html(
             charts,
         });
     }
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-    env.add_template("track.html", TEMPLATE)?;
     let rules: Vec<&str> = settings.rules.iter().map(|r| r.name()).collect();
-    let page = env.get_template("track.html")?.render(context! {
-        clients => minijinja::Value::from(minijinja::value::Serde(&clients)),
+    Ok(context! {
+        layout => layout,
+        clients => minijinja::value::Serde(&clients),
         rules => rules.join(", "),
         sd_k => fmt_num(settings.sd_k),
         repair_window => settings.repair_window,
-    })?;
-    Ok(page)
+        version => env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Splits an SVG document at the end of its opening tag's attributes: (up to and
+/// without the `>`, the rest after it).
+fn split_open_tag(svg: &str) -> Option<(String, String)> {
+    let open = svg.find("<svg")?;
+    let close = open + svg.get(open..)?.find('>')?;
+    Some((
+        svg.get(..close)?.to_string(),
+        svg.get(close + 1..)?.to_string(),
+    ))
 }
 
 /// The chart's text alternative: what it shows, in one or two sentences.
@@ -203,20 +217,11 @@ fn describe(
     text
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Draws one series as SVG.
 fn chart_svg(
     instrument: &Instrument,
     track: &InstrumentTrack,
     cutoff: Option<f64>,
-    id: &str,
-    caption: &str,
 ) -> Result<String, String> {
     let (lo, hi) = instrument.total_range();
     let (lo, hi) = if hi > lo { (lo, hi) } else { (lo, lo + 1.0) };
@@ -248,7 +253,7 @@ fn chart_svg(
             })
             .y_label_formatter(&|y| fmt_num(*y))
             .max_light_lines(1)
-            .light_line_style(RGBColor(0xF2, 0xF2, 0xF2))
+            .light_line_style(palette::GRID.plotters())
             .label_style(("sans-serif", 13))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -258,11 +263,11 @@ fn chart_svg(
                     [(x_lo, c), (x_hi, c)],
                     8,
                     5,
-                    GREY.stroke_width(2),
+                    CUTOFF.stroke_width(2),
                 ))
                 .map_err(|e| e.to_string())?
                 .label(format!("cut-off {}", fmt_num(c)))
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], GREY.stroke_width(2)));
+                .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], CUTOFF.stroke_width(2)));
         }
         let points: Vec<(f64, f64)> = track
             .series
@@ -314,20 +319,11 @@ fn chart_svg(
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(0x99, 0x99, 0x99))
+            .border_style(palette::GREY.plotters())
             .label_font(("sans-serif", 13))
             .draw()
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
-    // Give the SVG its accessible name: role, aria-label and a <title> child.
-    let label = escape(caption);
-    let open = svg.find("<svg").ok_or("plotters wrote no <svg> element")?;
-    let close = svg[open..].find('>').ok_or("unterminated <svg> tag")? + open;
-    let accessible = format!(
-        "{} role=\"img\" aria-labelledby=\"{id}-title\" aria-label=\"{label}\"><title id=\"{id}-title\">{label}</title>",
-        &svg[open..close]
-    );
-    svg.replace_range(open..=close, &accessible);
     Ok(svg)
 }

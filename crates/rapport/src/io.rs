@@ -1,0 +1,64 @@
+//! Reading an input file or standard input, and writing one output to a file or
+//! standard output: the one place the binary touches the files a user names.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::exit::BadInput;
+
+/// An input's bytes and the name it was given (`-` for standard input).
+pub struct Input {
+    /// The path as the user wrote it, or `-`.
+    pub source: String,
+    /// Its contents.
+    pub bytes: Vec<u8>,
+}
+
+impl Input {
+    /// The name messages use: the path, or `<stdin>`.
+    pub fn label(&self) -> &str {
+        if self.source == "-" {
+            "<stdin>"
+        } else {
+            &self.source
+        }
+    }
+}
+
+/// Reads `path`, or standard input for `-`. A missing or unreadable file is the
+/// user's to fix (exit 2); a failing standard input is not.
+pub fn read_input(path: &Path) -> Result<Input> {
+    let source = path.display().to_string();
+    if source == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading standard input")?;
+        return Ok(Input { source, bytes });
+    }
+    let bytes = std::fs::read(path).map_err(|err| match err.kind() {
+        std::io::ErrorKind::NotFound => BadInput(format!("{source}: no such file")),
+        _ => BadInput(format!("{source}: cannot read it ({err})")),
+    })?;
+    Ok(Input { source, bytes })
+}
+
+/// Writes `text` to `path`, or to standard output when there is none.
+pub fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(path) => write_file(path, text),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Writes `text` to `path`.
+pub fn write_file(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
