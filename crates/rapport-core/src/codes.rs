@@ -1,9 +1,8 @@
-//! Utterance codes (the AnnoMI scheme, see `domain.md`) and a coded session, whose JSON
-//! form is the contract other tools and the clinic server rely on.
+//! Utterance codes (the AnnoMI scheme, described in the project's `docs/domain.md`) and
+//! a coded utterance.
 
 use serde::{Deserialize, Serialize};
 
-use crate::summary::Summary;
 use crate::transcript::Utterance;
 
 /// What a counsellor utterance does.
@@ -149,24 +148,4 @@ pub struct CodedUtterance {
     pub code: UtteranceCode,
     /// The model's probability that the main code (behaviour or talk) is right, 0..1.
     pub confidence: f64,
-}
-
-/// A coded session with its summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CodedSession {
-    /// The file stem, or the CSV's `transcript_id`.
-    pub id: String,
-    /// The path the session was read from.
-    pub source: String,
-    /// Every utterance, in the input's order.
-    pub utterances: Vec<CodedUtterance>,
-    /// Counts and MITI summary scores.
-    pub summary: Summary,
-}
-
-/// The output of `rapport analyze`: one or more coded sessions.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Report {
-    /// The sessions, in the order they were read.
-    pub sessions: Vec<CodedSession>,
 }

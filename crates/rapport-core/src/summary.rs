@@ -35,6 +35,62 @@ impl Band {
     }
 }
 
+/// A session figure that has its own key in the JSON summary (and in `bands`).
+///
+/// Declared in alphabetical order, so that maps keyed by it keep the key order the JSON
+/// contract has always had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// Change / (change + sustain) talk, in percent.
+    ChangeTalkPercent,
+    /// %CR: complex / all reflections, in percent.
+    PercentComplexReflections,
+    /// Open / all questions, in percent.
+    PercentOpenQuestions,
+    /// R:Q: reflections per question.
+    ReflectionToQuestionRatio,
+}
+
+impl Metric {
+    /// Every figure, in the order reports show them.
+    pub const ALL: [Metric; 4] = [
+        Metric::ReflectionToQuestionRatio,
+        Metric::PercentComplexReflections,
+        Metric::PercentOpenQuestions,
+        Metric::ChangeTalkPercent,
+    ];
+
+    /// The key as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::ChangeTalkPercent => "change_talk_percent",
+            Metric::PercentComplexReflections => "percent_complex_reflections",
+            Metric::PercentOpenQuestions => "percent_open_questions",
+            Metric::ReflectionToQuestionRatio => "reflection_to_question_ratio",
+        }
+    }
+
+    /// MITI 4.2.1's thresholds for the figure, where the manual sets them.
+    pub fn thresholds(self) -> Option<Thresholds> {
+        match self {
+            Metric::ReflectionToQuestionRatio => Some(Thresholds::REFLECTION_TO_QUESTION),
+            Metric::PercentComplexReflections => Some(Thresholds::PERCENT_COMPLEX_REFLECTIONS),
+            Metric::PercentOpenQuestions | Metric::ChangeTalkPercent => None,
+        }
+    }
+
+    /// The figure's value in a summary (`None` where its denominator is zero).
+    pub fn value(self, summary: &Summary) -> Option<f64> {
+        match self {
+            Metric::ChangeTalkPercent => summary.change_talk_percent,
+            Metric::PercentComplexReflections => summary.percent_complex_reflections,
+            Metric::PercentOpenQuestions => summary.percent_open_questions,
+            Metric::ReflectionToQuestionRatio => summary.reflection_to_question_ratio,
+        }
+    }
+}
+
 /// A MITI 4.2.1 threshold pair ("expert opinion" in the manual).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
@@ -110,7 +166,7 @@ pub struct Summary {
     /// The counsellor's share of all words spoken, 0..1, to 2 decimals.
     pub counselor_talk_share: Option<f64>,
     /// MITI 4.2.1 band of each thresholded figure that could be computed.
-    pub bands: BTreeMap<String, Band>,
+    pub bands: BTreeMap<Metric, Band>,
     /// Probability that the session shows high-quality MI, where a model estimates it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mi_quality_score: Option<f64>,
@@ -174,17 +230,10 @@ impl Summary {
         s.counselor_talk_share =
             ratio(counselor_words, counselor_words + client_words).map(|r| round(r, 2));
 
-        if let Some(rq) = s.reflection_to_question_ratio {
-            s.bands.insert(
-                "reflection_to_question_ratio".into(),
-                Thresholds::REFLECTION_TO_QUESTION.band(rq),
-            );
-        }
-        if let Some(cr) = s.percent_complex_reflections {
-            s.bands.insert(
-                "percent_complex_reflections".into(),
-                Thresholds::PERCENT_COMPLEX_REFLECTIONS.band(cr),
-            );
+        for metric in Metric::ALL {
+            if let (Some(value), Some(thresholds)) = (metric.value(&s), metric.thresholds()) {
+                s.bands.insert(metric, thresholds.band(value));
+            }
         }
         s
     }

@@ -2,8 +2,8 @@
 //! JSON shape of a coded session (the contract other tools rely on).
 
 use rapport_core::{
-    Band, Behaviour, CodedSession, CodedUtterance, CounselorCode, QuestionType, ReflectionType,
-    Speaker, Summary, Talk, Utterance, UtteranceCode,
+    Band, Behaviour, CodedSession, CodedUtterance, CounselorCode, Metric, QuestionType,
+    ReflectionType, Speaker, Summary, Talk, Utterance, UtteranceCode,
 };
 
 fn counselor(
@@ -110,8 +110,8 @@ fn counts_and_figures_match_the_hand_computed_case() {
     assert_eq!(s.change_talk_percent, Some(60.0));
     // Counsellor words: 4+2+1+1+3+3+4+2 = 20; client: 2+2+1+4+4+1+4+2 = 20.
     assert_eq!(s.counselor_talk_share, Some(0.5));
-    assert_eq!(s.bands["reflection_to_question_ratio"], Band::Fair);
-    assert_eq!(s.bands["percent_complex_reflections"], Band::Good);
+    assert_eq!(s.bands[&Metric::ReflectionToQuestionRatio], Band::Fair);
+    assert_eq!(s.bands[&Metric::PercentComplexReflections], Band::Good);
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn bands_follow_miti_thresholds_at_their_edges() {
     }
     let s = Summary::from_utterances(&u);
     assert_eq!(s.reflection_to_question_ratio, Some(3.0));
-    assert_eq!(s.bands["percent_complex_reflections"], Band::BelowFair);
+    assert_eq!(s.bands[&Metric::PercentComplexReflections], Band::BelowFair);
 
     let mut edge = vec![
         counselor("Why?", Question, Some(QuestionType::Open), None),
@@ -146,10 +146,10 @@ fn bands_follow_miti_thresholds_at_their_edges() {
     }
     let s = Summary::from_utterances(&edge[..6]);
     assert_eq!(s.reflection_to_question_ratio, Some(2.0));
-    assert_eq!(s.bands["reflection_to_question_ratio"], Band::Good);
+    assert_eq!(s.bands[&Metric::ReflectionToQuestionRatio], Band::Good);
     let s = Summary::from_utterances(&edge);
     assert_eq!(s.percent_complex_reflections, Some(40.0));
-    assert_eq!(s.bands["percent_complex_reflections"], Band::Fair);
+    assert_eq!(s.bands[&Metric::PercentComplexReflections], Band::Fair);
 }
 
 #[test]

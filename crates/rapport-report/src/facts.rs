@@ -468,8 +468,9 @@ fn figure(spec: FigureSpec, summary: &Summary) -> Figure {
         Some(
             summary
                 .bands
-                .get(spec.key)
-                .copied()
+                .iter()
+                .find(|(metric, _)| metric.as_str() == spec.key)
+                .map(|(_, band)| *band)
                 .unwrap_or_else(|| thresholds.band(v)),
         )
     });

@@ -1,5 +1,5 @@
 //! Rapport's own JSON output (`rapport analyze --format json`, see
-//! [`Report`](crate::codes::Report)), read back so that a coded session can be re-coded.
+//! [`Report`](crate::session::Report)), read back so that a coded session can be re-coded.
 //!
 //! Reading is lenient: per utterance only `speaker` and `text` are required; `name`,
 //! `start` and `end` are kept when present, and codes, confidences and the summary are
