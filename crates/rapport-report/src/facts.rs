@@ -110,7 +110,7 @@ impl CodeKind {
         }
     }
 
-    /// What the code means, after `domain.md` (AnnoMI's scheme).
+    /// What the code means (AnnoMI's scheme, see `docs/domain.md`).
     pub(crate) fn meaning(self) -> &'static str {
         match self {
             CodeKind::OpenQuestion => {
