@@ -50,7 +50,7 @@ pub use error::{InputError, InstrumentError, Location, MAX_PROBLEMS, Problem};
 pub use fhir::{SESSION_EXTENSION_URL, load_bundle, to_bundle};
 pub use input::load;
 pub use instrument::{Construct, Direction, Instrument, Item, ItemKind, Registry, fmt_num};
-pub use response::{Response, parse_date};
+pub use response::{AnswerProblem, Response, check_answers, parse_date};
 pub use score::{ScoreError, ScoreReport, ScoredResponse, Subscales, score, score_all};
 pub use settings::{Overrides, Rule, Settings, SettingsError};
 pub use track::{

@@ -40,6 +40,68 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
+/// An answer set that does not fit its instrument: which item, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{item}: {message}")]
+pub struct AnswerProblem {
+    /// The item's `linkId`.
+    pub item: String,
+    /// What is wrong and what to give instead.
+    pub message: String,
+}
+
+/// Checks a whole set of answers to one instrument, as a form or an API sends them:
+/// every required item answered, every answer in range, no item the instrument lacks.
+/// Returns the answers with choice values snapped to their option's weight. Problems
+/// are listed in the instrument's item order (an unknown item last), so the first is
+/// the first a person would meet.
+pub fn check_answers(
+    instrument: &Instrument,
+    answers: &BTreeMap<String, f64>,
+) -> Result<BTreeMap<String, f64>, Vec<AnswerProblem>> {
+    let mut problems = Vec::new();
+    let mut checked = BTreeMap::new();
+    for item in &instrument.items {
+        match answers.get(&item.link_id) {
+            Some(&value) => {
+                match check_value(instrument, &item.link_id, value, &fmt_answer(value)) {
+                    Ok(value) => {
+                        checked.insert(item.link_id.clone(), value);
+                    }
+                    Err(message) => problems.push(AnswerProblem {
+                        item: item.link_id.clone(),
+                        message,
+                    }),
+                }
+            }
+            None if item.required => problems.push(AnswerProblem {
+                item: item.link_id.clone(),
+                message: format!("{} item {} has no answer", instrument.id, item.link_id),
+            }),
+            None => {}
+        }
+    }
+    for unknown in answers.keys().filter(|k| instrument.item(k).is_none()) {
+        problems.push(AnswerProblem {
+            item: unknown.clone(),
+            message: format!("{unknown} is not an item of {}", instrument.id),
+        });
+    }
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        Err(problems)
+    }
+}
+
+fn fmt_answer(value: f64) -> String {
+    if value.is_finite() {
+        crate::instrument::fmt_num(value)
+    } else {
+        "a value that is not a number".to_string()
+    }
+}
+
 /// Checks one answer against its item; the error says what to write instead.
 pub(crate) fn check_value(
     instrument: &Instrument,

@@ -44,7 +44,8 @@ impl Rule {
 }
 
 /// Scoring and tracking options.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Settings {
     /// Cut-off overrides by instrument id (`srs` → 36).
     pub cutoffs: BTreeMap<String, f64>,
@@ -106,6 +107,50 @@ impl Settings {
     /// Whether a rule runs.
     pub fn rule_on(&self, rule: Rule) -> bool {
         self.rules.contains(&rule)
+    }
+
+    /// Checks settings that arrive whole (a clinic's stored settings, a settings form):
+    /// every instrument id known, every number finite, thresholds, indices and k above
+    /// 0. [`Settings::from_overrides`] checks the command line's values as it parses
+    /// them.
+    pub fn check(&self, registry: &Registry) -> Result<(), SettingsError> {
+        let known = |what: &str, id: &str| {
+            if registry.get(id).is_some() {
+                Ok(())
+            } else {
+                Err(refuse(format!(
+                    "{what}: unknown instrument {id:?}; `rapport measures list` shows the ids"
+                )))
+            }
+        };
+        for (id, value) in &self.cutoffs {
+            known("cut-off", id)?;
+            if !value.is_finite() {
+                return Err(refuse(format!("the cut-off for {id} must be a number")));
+            }
+        }
+        for (what, map) in [
+            ("reliable-change index", &self.reliable_change),
+            ("drop threshold", &self.drops),
+        ] {
+            for (id, value) in map {
+                known(what, id)?;
+                if !(value.is_finite() && *value > 0.0) {
+                    return Err(refuse(format!("the {what} for {id} must be above 0")));
+                }
+            }
+        }
+        if let Some(value) = self.drop_all
+            && !(value.is_finite() && value > 0.0)
+        {
+            return Err(refuse("the drop threshold must be above 0"));
+        }
+        if !(self.sd_k.is_finite() && self.sd_k > 0.0) {
+            return Err(refuse(
+                "k of the statistical rule must be above 0 (1 loose, 2 strict)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -255,6 +300,53 @@ mod tests {
 
     fn overrides() -> Overrides {
         Overrides::default()
+    }
+
+    #[test]
+    fn whole_settings_are_checked_and_round_trip_as_json() {
+        let registry = Registry::builtin();
+        let mut settings = Settings::default();
+        settings.cutoffs.insert("srs".into(), 35.0);
+        settings.rules = vec![Rule::Drop];
+        settings.check(&registry).unwrap();
+        let json = serde_json::to_string(&settings).unwrap();
+        assert!(json.contains("\"rules\":[\"drop\"]"), "{json}");
+        assert_eq!(serde_json::from_str::<Settings>(&json).unwrap(), settings);
+        assert_eq!(
+            serde_json::from_str::<Settings>("{}").unwrap(),
+            Settings::default()
+        );
+        let refused = |change: fn(&mut Settings)| {
+            let mut s = Settings::default();
+            change(&mut s);
+            s.check(&registry).unwrap_err().to_string()
+        };
+        assert!(
+            refused(|s| {
+                s.cutoffs.insert("bdi".into(), 3.0);
+            })
+            .contains("unknown instrument \"bdi\"")
+        );
+        assert!(
+            refused(|s| {
+                s.drops.insert("srs".into(), 0.0);
+            })
+            .contains("drop threshold for srs must be above 0")
+        );
+        assert!(
+            refused(|s| {
+                s.reliable_change.insert("ors".into(), f64::NAN);
+            })
+            .contains("reliable-change index for ors")
+        );
+        assert!(refused(|s| s.drop_all = Some(-1.0)).contains("above 0"));
+        assert!(refused(|s| s.sd_k = 0.0).contains("k of the statistical rule"));
+        assert!(
+            refused(|s| {
+                s.cutoffs.insert("srs".into(), f64::INFINITY);
+            })
+            .contains("cut-off for srs must be a number")
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Scoring against hand-computed answers, including every band edge and cut-off.
 
-use rapport_measures::{Settings, Subscales};
+use rapport_measures::{Registry, Settings, Subscales};
 
 use crate::helpers::{gad7_with_total, items, phq9_with_total, rows, score_csv, score_with};
 
@@ -241,4 +241,41 @@ fn gad7_band_edges() {
 fn instrument_names_are_case_insensitive() {
     let report = score_csv(&rows("SRS", &SRS, &[&[9.0; 4]]));
     assert_eq!(report.responses[0].instrument, "srs");
+}
+
+#[test]
+fn whole_answer_sets_are_checked_item_by_item() {
+    use std::collections::BTreeMap;
+
+    use rapport_measures::check_answers;
+    let registry = Registry::builtin();
+    let phq = registry.get("phq-9").unwrap();
+    let mut answers: BTreeMap<String, f64> = (1..=9).map(|i| (format!("item{i}"), 1.0)).collect();
+    let checked = check_answers(phq, &answers).unwrap();
+    assert_eq!(checked.len(), 9);
+    // The optional difficulty item may be left out; a choice value snaps to its weight.
+    answers.insert("item3".into(), 2.000_000_000_1);
+    assert_eq!(check_answers(phq, &answers).unwrap()["item3"], 2.0);
+    answers.remove("item4");
+    answers.insert("item9".into(), 4.0);
+    answers.insert("item11".into(), 1.0);
+    let problems = check_answers(phq, &answers).unwrap_err();
+    let items: Vec<&str> = problems.iter().map(|p| p.item.as_str()).collect();
+    assert_eq!(items, ["item4", "item9", "item11"]);
+    assert!(problems[0].message.contains("no answer"));
+    assert!(problems[1].message.contains("4 is out of range"));
+    assert!(problems[2].message.contains("not an item of phq-9"));
+    let srs = registry.get("srs").unwrap();
+    let nan: BTreeMap<String, f64> = [
+        ("relationship", f64::NAN),
+        ("goals", 9.0),
+        ("approach", 9.0),
+        ("overall", 10.5),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let problems = check_answers(srs, &nan).unwrap_err();
+    assert_eq!(problems.len(), 2);
+    assert!(problems[0].message.contains("not a number"));
 }
