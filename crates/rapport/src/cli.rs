@@ -35,6 +35,119 @@ pub enum Command {
     Measures(MeasuresArgs),
     /// Time both coding modes on a large input, whole process, beside the peer baseline.
     Bench(BenchArgs),
+    /// Run the clinic server: clients answer measures by link, counsellors see alerts.
+    Serve(ServeArgs),
+    /// Administer the clinic server from its own machine: users, backups, restores.
+    Admin(AdminArgs),
+}
+
+/// Where the clinic server keeps its data.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataOptions {
+    /// The server's data directory (the SQLite database lives here).
+    #[arg(long, value_name = "DIR", default_value = rapport_server::serve::DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+
+    /// The database: sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://DIR/rapport.db].
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+}
+
+/// Arguments of `rapport serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataOptions,
+
+    /// The address to serve on. Anything but loopback sends cookies with Secure, so put
+    /// a TLS reverse proxy in front (see the README).
+    #[arg(long, value_name = "ADDR", default_value = rapport_server::serve::DEFAULT_BIND)]
+    pub bind: std::net::SocketAddr,
+
+    /// The address clients reach the server at (https://rapport.clinic.org), for the
+    /// links and QR codes the pages show.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Take the client's address from X-Forwarded-For: only behind a reverse proxy you
+    /// run, which sets it.
+    #[arg(long)]
+    pub trust_proxy: bool,
+}
+
+/// Arguments of `rapport admin`.
+#[derive(Debug, clap::Args)]
+pub struct AdminArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+/// `rapport admin` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user (the first admin, for one); the password is read from standard input.
+    CreateUser(CreateUserArgs),
+    /// Copy the database, consistently, while the server runs.
+    Backup(BackupArgs),
+    /// Put a backup in place of the database (stop the server first); the database it
+    /// replaces is kept beside it.
+    Restore(RestoreArgs),
+}
+
+/// Roles on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Manages users, settings and the audit log.
+    Admin,
+    /// Counsels and reads supervisees' clients.
+    Supervisor,
+    /// Counsels.
+    #[value(alias = "counselor")]
+    Counsellor,
+}
+
+/// Arguments of `rapport admin create-user`.
+#[derive(Debug, clap::Args)]
+pub struct CreateUserArgs {
+    #[command(flatten)]
+    pub data: DataOptions,
+    /// Sign-in e-mail.
+    #[arg(long)]
+    pub email: String,
+    /// Name shown to colleagues.
+    #[arg(long)]
+    pub name: String,
+    /// Role.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// Read the password from standard input (its first line), so it stays out of the
+    /// shell's history and the process list. Required.
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    /// The clinic (created if new) [default: the only clinic, or "Clinic"].
+    #[arg(long, value_name = "NAME")]
+    pub clinic: Option<String>,
+}
+
+/// Arguments of `rapport admin backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub data: DataOptions,
+    /// The backup file to write (must not exist).
+    #[arg(value_name = "OUT")]
+    pub out: PathBuf,
+}
+
+/// Arguments of `rapport admin restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub data: DataOptions,
+    /// The backup file to restore.
+    #[arg(value_name = "BACKUP")]
+    pub from: PathBuf,
 }
 
 /// Arguments of `rapport bench`.

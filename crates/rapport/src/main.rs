@@ -12,6 +12,7 @@ mod measures;
 mod output;
 mod pipeline;
 mod progress;
+mod serve;
 mod train;
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ fn main() -> ExitCode {
         cli::Command::Eval(args) => eval::run(args),
         cli::Command::Measures(args) => measures::run(args),
         cli::Command::Bench(args) => bench::run(args),
+        cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Admin(args) => serve::admin(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,344 @@
+//! What needs a counsellor's attention before the next session, derived afresh from
+//! the clinic's scores each time (so an alert can never disagree with the data), less
+//! those a counsellor has acknowledged with a note.
+//!
+//! The kinds, most urgent first (OpenFIT publishes similar rules; the rupture rules are
+//! `rapport measures track`'s):
+//! - `self_harm_item`: PHQ-9 item 9 (or any instrument's item flag) above 0;
+//! - `rupture`: an alliance rupture not repaired within the repair window;
+//! - `below_cutoff`: the latest alliance score below the instrument's cut-off;
+//! - `reliable_deterioration`: an outcome measure reliably worse than at the start;
+//! - `not_answered`: a link that expired unanswered.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rapport_measures::{
+    Construct, Registry, ReliableChange, ScoreReport, Settings, TrackReport, score_all, track,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::clients::Client;
+use crate::db::{Db, DbError, exec, run};
+use crate::responses;
+
+/// The kinds of alert, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// An item flagged for safety (PHQ-9 item 9 above 0).
+    SelfHarmItem,
+    /// An unrepaired alliance rupture.
+    Rupture,
+    /// The latest alliance score under the cut-off.
+    BelowCutoff,
+    /// Reliable deterioration on an outcome measure.
+    ReliableDeterioration,
+    /// A link that expired unanswered.
+    NotAnswered,
+}
+
+impl AlertKind {
+    /// As stored and written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::SelfHarmItem => "self_harm_item",
+            AlertKind::Rupture => "rupture",
+            AlertKind::BelowCutoff => "below_cutoff",
+            AlertKind::ReliableDeterioration => "reliable_deterioration",
+            AlertKind::NotAnswered => "not_answered",
+        }
+    }
+
+    /// The kind with this name.
+    pub fn parse(text: &str) -> Option<AlertKind> {
+        [
+            AlertKind::SelfHarmItem,
+            AlertKind::Rupture,
+            AlertKind::BelowCutoff,
+            AlertKind::ReliableDeterioration,
+            AlertKind::NotAnswered,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+}
+
+/// One open alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// The client's id.
+    pub client: i64,
+    /// The client's code.
+    pub client_code: String,
+    /// What kind.
+    pub kind: AlertKind,
+    /// The instrument.
+    pub instrument: String,
+    /// The session.
+    pub session: u32,
+    /// What happened, in words (no answers, only totals and rules).
+    pub detail: String,
+}
+
+impl Alert {
+    fn key(&self) -> (i64, &'static str, &str, u32) {
+        (
+            self.client,
+            self.kind.as_str(),
+            &self.instrument,
+            self.session,
+        )
+    }
+}
+
+/// A clinic's scores and tracks, computed together so the statistical rupture rule
+/// pools the whole caseload's session-to-session differences, as `rapport measures
+/// track` does over a file.
+pub struct Caseload {
+    /// Every response scored.
+    pub scored: ScoreReport,
+    /// Every client tracked (by code).
+    pub tracked: TrackReport,
+}
+
+/// Scores and tracks every response of a clinic.
+pub async fn caseload(
+    db: &Db,
+    clinic: i64,
+    registry: &Registry,
+    settings: &Settings,
+) -> Result<Caseload, crate::AppError> {
+    let responses = responses::of_clinic(db, clinic).await?;
+    let scored = score_all(registry, &responses, settings)
+        .map_err(|e| crate::AppError::Internal(format!("scoring stored responses: {e}")))?;
+    let tracked = track(registry, &scored, settings);
+    Ok(Caseload { scored, tracked })
+}
+
+#[derive(sqlx::FromRow)]
+struct Expired {
+    client_id: i64,
+    session_number: i64,
+    instruments: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Ack {
+    client_id: i64,
+    kind: String,
+    instrument: String,
+    session_number: i64,
+}
+
+/// The open alerts of `clients` (a caller's visible clients), most urgent first, then
+/// by client code and session.
+pub async fn open(
+    db: &Db,
+    clinic: i64,
+    clients: &[Client],
+    caseload: &Caseload,
+    registry: &Registry,
+    now: i64,
+) -> Result<Vec<Alert>, DbError> {
+    let by_code: BTreeMap<&str, &Client> = clients.iter().map(|c| (c.code.as_str(), c)).collect();
+    let mut alerts = Vec::new();
+    let mut push = |client: &Client, kind, instrument: &str, session, detail: String| {
+        alerts.push(Alert {
+            client: client.id,
+            client_code: client.code.clone(),
+            kind,
+            instrument: instrument.to_string(),
+            session,
+            detail,
+        });
+    };
+    for r in &caseload.scored.responses {
+        let Some(client) = by_code.get(r.client.as_str()) else {
+            continue;
+        };
+        for flag in r.flags.iter().filter(|f| *f != "below_cutoff") {
+            push(
+                client,
+                AlertKind::SelfHarmItem,
+                &r.instrument,
+                r.session,
+                format!(
+                    "{} session {}: {flag} raised; follow the clinic's safety protocol",
+                    r.instrument, r.session
+                ),
+            );
+        }
+    }
+    for client_track in &caseload.tracked.clients {
+        let Some(client) = by_code.get(client_track.client.as_str()) else {
+            continue;
+        };
+        for t in &client_track.instruments {
+            let Some(instrument) = registry.get(&t.instrument) else {
+                continue;
+            };
+            for rupture in t.ruptures.iter().filter(|r| r.repaired_at.is_none()) {
+                push(
+                    client,
+                    AlertKind::Rupture,
+                    &t.instrument,
+                    rupture.session,
+                    format!(
+                        "{} session {}: rupture ({}), not repaired",
+                        t.instrument,
+                        rupture.session,
+                        rupture.rules.join(", ")
+                    ),
+                );
+            }
+            if instrument.scoring.construct == Construct::Alliance
+                && let Some(last) = t.series.last()
+                && let Some(scored) = caseload.scored.responses.iter().find(|r| {
+                    r.client == client_track.client
+                        && r.instrument == t.instrument
+                        && r.session == last.session
+                })
+                && scored.flags.iter().any(|f| f == "below_cutoff")
+            {
+                push(
+                    client,
+                    AlertKind::BelowCutoff,
+                    &t.instrument,
+                    last.session,
+                    format!(
+                        "{} session {}: total {} is below the cut-off",
+                        t.instrument,
+                        last.session,
+                        rapport_measures::fmt_num(last.total)
+                    ),
+                );
+            }
+            if let Some(change) = &t.change
+                && change.reliable_change == Some(ReliableChange::Deteriorated)
+                && let Some(last) = t.series.last()
+            {
+                push(
+                    client,
+                    AlertKind::ReliableDeterioration,
+                    &t.instrument,
+                    last.session,
+                    format!(
+                        "{}: reliably worse, {} -> {}",
+                        t.instrument,
+                        rapport_measures::fmt_num(change.first),
+                        rapport_measures::fmt_num(change.last)
+                    ),
+                );
+            }
+        }
+    }
+    let answered: HashSet<(&str, u32, &str)> = caseload
+        .scored
+        .responses
+        .iter()
+        .map(|r| (r.client.as_str(), r.session, r.instrument.as_str()))
+        .collect();
+    let expired = run!(
+        db,
+        fetch_all,
+        sqlx::query_as::<_, Expired>(
+            "SELECT l.client_id, l.session_number, l.instruments FROM links l \
+             JOIN clients c ON c.id = l.client_id \
+             WHERE c.clinic_id = $1 AND l.used_at IS NULL AND l.expires_at <= $2"
+        )
+        .bind(clinic)
+        .bind(now)
+    )?;
+    let by_id: BTreeMap<i64, &Client> = clients.iter().map(|c| (c.id, c)).collect();
+    for link in expired {
+        let (Some(client), Ok(session)) = (
+            by_id.get(&link.client_id),
+            u32::try_from(link.session_number),
+        ) else {
+            continue;
+        };
+        let ids: Vec<String> = serde_json::from_str(&link.instruments).unwrap_or_default();
+        for id in ids {
+            if !answered.contains(&(client.code.as_str(), session, id.as_str())) {
+                push(
+                    client,
+                    AlertKind::NotAnswered,
+                    &id,
+                    session,
+                    format!("{id} session {session}: the link expired unanswered"),
+                );
+            }
+        }
+    }
+    let acked = run!(
+        db,
+        fetch_all,
+        sqlx::query_as::<_, Ack>(
+            "SELECT a.client_id, a.kind, a.instrument, a.session_number FROM alert_acks a \
+             JOIN clients c ON c.id = a.client_id WHERE c.clinic_id = $1"
+        )
+        .bind(clinic)
+    )?;
+    let acked: HashSet<(i64, String, String, i64)> = acked
+        .into_iter()
+        .map(|a| (a.client_id, a.kind, a.instrument, a.session_number))
+        .collect();
+    alerts.retain(|a| {
+        let (client, kind, instrument, session) = a.key();
+        !acked.contains(&(
+            client,
+            kind.to_string(),
+            instrument.to_string(),
+            i64::from(session),
+        ))
+    });
+    alerts.sort_by(|a, b| {
+        (a.kind, &a.client_code, a.session, &a.instrument).cmp(&(
+            b.kind,
+            &b.client_code,
+            b.session,
+            &b.instrument,
+        ))
+    });
+    alerts.dedup();
+    Ok(alerts)
+}
+
+/// An acknowledgement of one alert.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Acknowledgement {
+    /// The client's id.
+    pub client: i64,
+    /// The alert's kind.
+    pub kind: AlertKind,
+    /// Its instrument.
+    pub instrument: String,
+    /// Its session.
+    pub session: u32,
+    /// What the counsellor did or decided (kept; never logged or audited).
+    pub note: String,
+}
+
+/// Records an acknowledgement; false when that alert was already acknowledged.
+pub async fn acknowledge(
+    db: &Db,
+    ack: &Acknowledgement,
+    by: i64,
+    now: i64,
+) -> Result<bool, DbError> {
+    let stored = exec!(
+        db,
+        sqlx::query(
+            "INSERT INTO alert_acks (client_id, kind, instrument, session_number, note, acknowledged_by, acknowledged_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (client_id, kind, instrument, session_number) DO NOTHING"
+        )
+        .bind(ack.client)
+        .bind(ack.kind.as_str())
+        .bind(&ack.instrument)
+        .bind(i64::from(ack.session))
+        .bind(&ack.note)
+        .bind(by)
+        .bind(now)
+    )?;
+    Ok(stored == 1)
+}

@@ -1,0 +1,514 @@
+//! The router: every route in one table with who may call it, each behind the
+//! [`guard`](crate::access::guard), and headers every response carries.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post, put};
+
+use crate::access::{Access, Route, guard};
+use crate::state::AppState;
+use crate::{answer, api, openapi, pages};
+
+/// Every route: (declaration, handler).
+fn table() -> Vec<(Route, MethodRouter<AppState>)> {
+    use Access::{Admin, Clinician, Public, Signed};
+    let r =
+        |method: Method, path: &'static str, access: Access, api: bool, summary: &'static str| {
+            Route {
+                method,
+                path,
+                access,
+                api,
+                summary,
+            }
+        };
+    vec![
+        // Health, description, assets.
+        (
+            r(
+                Method::GET,
+                "/healthz",
+                Public,
+                true,
+                "200 when the database answers",
+            ),
+            get(api::healthz),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/openapi.json",
+                Public,
+                true,
+                "This API's OpenAPI 3 description",
+            ),
+            get(openapi::document),
+        ),
+        (
+            r(
+                Method::GET,
+                "/static/app.css",
+                Public,
+                false,
+                "The stylesheet",
+            ),
+            get(pages::stylesheet),
+        ),
+        // Signing in and out.
+        (
+            r(
+                Method::POST,
+                "/api/v1/login",
+                Public,
+                true,
+                "Sign in: {email, password} -> {csrf_token} and the session cookie",
+            ),
+            post(api::login),
+        ),
+        (
+            r(Method::POST, "/api/v1/logout", Signed, true, "Sign out"),
+            post(api::logout),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/me",
+                Signed,
+                true,
+                "The signed-in user and the session's CSRF token",
+            ),
+            get(api::me),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/password",
+                Signed,
+                true,
+                "Change one's password {current, new}; ends other sessions",
+            ),
+            post(api::password),
+        ),
+        (
+            r(Method::GET, "/login", Public, false, "The sign-in page"),
+            get(pages::login_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/login",
+                Public,
+                false,
+                "Sign in from the page",
+            ),
+            post(pages::login_form),
+        ),
+        (
+            r(
+                Method::POST,
+                "/logout",
+                Signed,
+                false,
+                "Sign out from the page",
+            ),
+            post(pages::logout_form),
+        ),
+        (
+            r(Method::GET, "/password", Signed, false, "The password page"),
+            get(pages::password_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/password",
+                Signed,
+                false,
+                "Change one's password from the page",
+            ),
+            post(pages::password_form),
+        ),
+        // Users and settings (admins).
+        (
+            r(
+                Method::GET,
+                "/api/v1/users",
+                Admin,
+                true,
+                "The clinic's users",
+            ),
+            get(api::list_users),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/users",
+                Admin,
+                true,
+                "Create a user {email, name, role, password, supervisor}",
+            ),
+            post(api::create_user),
+        ),
+        (
+            r(
+                Method::PUT,
+                "/api/v1/users/{id}/supervisor",
+                Admin,
+                true,
+                "Set who supervises a user {supervisor}",
+            ),
+            put(api::set_supervisor),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/settings",
+                Admin,
+                true,
+                "The clinic's settings",
+            ),
+            get(api::get_settings),
+        ),
+        (
+            r(
+                Method::PUT,
+                "/api/v1/settings",
+                Admin,
+                true,
+                "Change the clinic's settings",
+            ),
+            put(api::put_settings),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/audit",
+                Admin,
+                true,
+                "The clinic's latest audit entries",
+            ),
+            get(api::list_audit),
+        ),
+        (
+            r(Method::GET, "/admin/users", Admin, false, "The users page"),
+            get(pages::users_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/admin/users",
+                Admin,
+                false,
+                "Create a user from the page",
+            ),
+            post(pages::create_user),
+        ),
+        (
+            r(
+                Method::POST,
+                "/admin/users/{id}/supervisor",
+                Admin,
+                false,
+                "Set a supervisor from the page",
+            ),
+            post(pages::set_supervisor),
+        ),
+        (
+            r(
+                Method::GET,
+                "/admin/settings",
+                Admin,
+                false,
+                "The settings page",
+            ),
+            get(pages::settings_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/admin/settings",
+                Admin,
+                false,
+                "Change settings from the page",
+            ),
+            post(pages::save_settings),
+        ),
+        (
+            r(
+                Method::GET,
+                "/admin/audit",
+                Admin,
+                false,
+                "The audit log page",
+            ),
+            get(pages::audit_page),
+        ),
+        // Clients, links, scores, alerts.
+        (
+            r(
+                Method::GET,
+                "/api/v1/clients",
+                Signed,
+                true,
+                "The clients the caller may see",
+            ),
+            get(api::list_clients),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/clients",
+                Clinician,
+                true,
+                "Create a client {code}",
+            ),
+            post(api::create_client),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/clients/{id}",
+                Signed,
+                true,
+                "A client's record and tracked measures",
+            ),
+            get(api::get_client),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/clients/{id}/links",
+                Clinician,
+                true,
+                "Make a one-time link {instruments, session}",
+            ),
+            post(api::create_link),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/clients/{id}/responses",
+                Clinician,
+                true,
+                "Enter scores from paper {session, date, instrument, answers}",
+            ),
+            post(api::create_response),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/clients/{id}/consents",
+                Clinician,
+                true,
+                "Record consent given or withdrawn {scope, given}",
+            ),
+            post(api::record_consent),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/alerts",
+                Signed,
+                true,
+                "The caller's open alerts, most urgent first",
+            ),
+            get(api::list_alerts),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/alerts/acknowledge",
+                Clinician,
+                true,
+                "Acknowledge an alert with a note {client, kind, instrument, session, note}",
+            ),
+            post(api::acknowledge),
+        ),
+        (
+            r(
+                Method::GET,
+                "/",
+                Signed,
+                false,
+                "The caseload, sorted by what needs attention",
+            ),
+            get(pages::dashboard),
+        ),
+        (
+            r(
+                Method::POST,
+                "/clients",
+                Clinician,
+                false,
+                "Create a client from the page",
+            ),
+            post(pages::create_client),
+        ),
+        (
+            r(
+                Method::GET,
+                "/clients/{id}",
+                Signed,
+                false,
+                "A client's page",
+            ),
+            get(pages::client_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/clients/{id}/links",
+                Clinician,
+                false,
+                "Make a link from the page",
+            ),
+            post(pages::create_link),
+        ),
+        (
+            r(
+                Method::POST,
+                "/clients/{id}/responses",
+                Clinician,
+                false,
+                "Enter scores from paper on the page",
+            ),
+            post(pages::enter_paper),
+        ),
+        (
+            r(
+                Method::POST,
+                "/clients/{id}/consents",
+                Clinician,
+                false,
+                "Record consent on the page",
+            ),
+            post(pages::record_consent),
+        ),
+        (
+            r(
+                Method::POST,
+                "/alerts/acknowledge",
+                Clinician,
+                false,
+                "Acknowledge an alert on the page",
+            ),
+            post(pages::acknowledge),
+        ),
+        // The client's side.
+        (
+            r(
+                Method::GET,
+                "/a/{token}",
+                Public,
+                false,
+                "A client's questionnaire",
+            ),
+            get(answer::show),
+        ),
+        (
+            r(
+                Method::POST,
+                "/a/{token}",
+                Public,
+                false,
+                "A client's answers, as a form or JSON {answers}",
+            ),
+            post(answer::answer),
+        ),
+        (
+            r(
+                Method::GET,
+                "/kiosk",
+                Public,
+                false,
+                "The kiosk's code page",
+            ),
+            get(answer::kiosk_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/kiosk",
+                Public,
+                false,
+                "Open a questionnaire by kiosk code",
+            ),
+            post(answer::kiosk_code),
+        ),
+        (
+            r(
+                Method::POST,
+                "/kiosk/answer",
+                Public,
+                false,
+                "Answers to a questionnaire opened by kiosk code",
+            ),
+            post(answer::kiosk_answer),
+        ),
+        (
+            r(Method::GET, "/thanks", Public, false, "Thank you"),
+            get(answer::thanks),
+        ),
+    ]
+}
+
+/// Every route's declaration (for the API description and the authorisation tests).
+pub fn routes() -> Vec<Route> {
+    table().into_iter().map(|(route, _)| route).collect()
+}
+
+/// The whole application over `state`.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new();
+    for (route, handler) in table() {
+        let path = route.path;
+        let guarded = handler.route_layer(middleware::from_fn_with_state(
+            (state.clone(), route),
+            guard,
+        ));
+        router = router.route(path, guarded);
+    }
+    router
+        .fallback(not_found)
+        .layer(middleware::from_fn(headers))
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> Response {
+    let error = crate::AppError::NotFound;
+    if request.uri().path().starts_with("/api/") {
+        axum::response::IntoResponse::into_response(error)
+    } else {
+        pages::error_page(&error)
+    }
+}
+
+/// Headers on every response: no caching of anything but the stylesheet (pages and
+/// API answers carry client data), no sniffing, no framing, no referrer, and a strict
+/// Content-Security-Policy where a page has not set its own.
+async fn headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    response
+}

@@ -1,0 +1,47 @@
+//! Rapport's clinic server: clients answer alliance and outcome measures on their phone
+//! through one-time links; counsellors and supervisors see alerts (ruptures, cut-offs,
+//! self-harm items, deterioration, unanswered links) and trends; admins manage users,
+//! settings and the audit log. One binary, SQLite embedded by default, PostgreSQL for a
+//! larger clinic.
+//!
+//! The crate, from the wire inwards:
+//! - [`app`]: the router, every route declared once with who may call it;
+//! - [`access`]: the guard in front of each route (session, role, CSRF);
+//! - [`api`] (JSON under `/api/v1`), [`pages`] (server-rendered HTML, no script),
+//!   [`answer`] (the client's questionnaire), [`openapi`] (the API's description);
+//! - [`error`]: one error type and how it is shown;
+//! - the records: [`users`], [`sessions`], [`clients`] (and consent), [`links`],
+//!   [`responses`], [`alerts`], [`clinic`] (settings), [`audit`];
+//! - [`db`]: SQLite or PostgreSQL through one query text, migrations per backend;
+//! - [`secrets`] (argon2id, tokens), [`throttle`] (sign-in limits), [`clock`];
+//! - [`serve`] and [`admin`]: running it, the first admin, backup and restore.
+//!
+//! Scoring, tracking and rendering are `rapport-measures` and `rapport-report`, exactly
+//! as the command line uses them.
+
+pub mod access;
+pub mod admin;
+pub mod alerts;
+pub mod answer;
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod clients;
+pub mod clinic;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod links;
+pub mod openapi;
+pub mod pages;
+pub mod responses;
+pub mod secrets;
+pub mod serve;
+pub mod sessions;
+pub mod state;
+pub mod throttle;
+pub mod users;
+
+pub use app::{app, routes};
+pub use error::AppError;
+pub use state::{AppState, Exposure};

@@ -1,0 +1,65 @@
+//! What every handler shares: the database, the instruments, the clock, the sign-in
+//! and kiosk throttles, and how the server is reached.
+
+use std::sync::Arc;
+
+use rapport_measures::Registry;
+
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::throttle::Throttle;
+
+/// How the server is reached, which decides cookie and address handling.
+#[derive(Debug, Clone, Default)]
+pub struct Exposure {
+    /// Send cookies with `Secure` (everywhere but loopback, where browsers talk plain
+    /// HTTP to a local server).
+    pub secure_cookies: bool,
+    /// Read the client's address from `X-Forwarded-For` (only behind a reverse proxy you
+    /// run, which sets it; otherwise anyone could claim any address).
+    pub trust_forwarded: bool,
+    /// The public base URL for links shown as QR codes (`https://rapport.clinic.org`);
+    /// without it, pages show the path only.
+    pub public_url: Option<String>,
+}
+
+/// The shared state, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What the state holds.
+pub struct Inner {
+    /// The database.
+    pub db: Db,
+    /// The instruments clients answer.
+    pub registry: Registry,
+    /// The clock.
+    pub clock: Clock,
+    /// Failed sign-ins.
+    pub throttle: Throttle,
+    /// Wrong kiosk codes, per address.
+    pub kiosk_throttle: Throttle,
+    /// How the server is reached.
+    pub exposure: Exposure,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// State over an open database.
+    pub fn new(db: Db, clock: Clock, exposure: Exposure) -> AppState {
+        AppState(Arc::new(Inner {
+            db,
+            registry: Registry::builtin(),
+            clock,
+            throttle: Throttle::default(),
+            kiosk_throttle: Throttle::default(),
+            exposure,
+        }))
+    }
+}
