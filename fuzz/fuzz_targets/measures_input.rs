@@ -7,28 +7,33 @@
 
 #![no_main]
 
+use std::sync::LazyLock;
+
 use libfuzzer_sys::fuzz_target;
 use rapport_measures::{Registry, Settings, load, load_bundle, load_csv, score_all, to_bundle, track};
 
+/// Parsed once: the built-in instrument files are the same for every input.
+static REGISTRY: LazyLock<Registry> = LazyLock::new(Registry::builtin);
+
 fuzz_target!(|data: &[u8]| {
-    let registry = Registry::builtin();
+    let registry = &*REGISTRY;
     let Some((pick, bytes)) = data.split_first() else {
         return;
     };
     let loaded = match pick % 3 {
-        0 => load_csv(bytes, "fuzz.csv", &registry),
-        1 => load_bundle(bytes, "fuzz.json", &registry),
-        _ => load(bytes, "fuzz.in", &registry),
+        0 => load_csv(bytes, "fuzz.csv", registry),
+        1 => load_bundle(bytes, "fuzz.json", registry),
+        _ => load(bytes, "fuzz.in", registry),
     };
     match loaded {
         Ok(responses) => {
             // Whatever loads is complete and in range, so it scores.
             let settings = Settings::default();
-            let scored = score_all(&registry, &responses, &settings).expect("loaded responses score");
-            let _ = track(&registry, &scored, &settings);
+            let scored = score_all(registry, &responses, &settings).expect("loaded responses score");
+            let _ = track(registry, &scored, &settings);
             // And what is exported reads back as the same responses.
-            let bundle = to_bundle(&responses, &registry).to_string();
-            let again = load_bundle(bundle.as_bytes(), "export.json", &registry)
+            let bundle = to_bundle(&responses, registry).to_string();
+            let again = load_bundle(bundle.as_bytes(), "export.json", registry)
                 .expect("an exported bundle reads back");
             assert_eq!(again, responses);
         }
