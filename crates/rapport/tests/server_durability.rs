@@ -1,0 +1,305 @@
+//! The clinic server's promise to clients: an answer acknowledged is on disk. Clients
+//! submit answers from several threads while the server is killed with SIGKILL; after a
+//! restart every acknowledged answer is there, every acknowledged link stays used, and
+//! the SQLite database passes `PRAGMA integrity_check`.
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "a long enough password";
+
+/// One HTTP/1.1 request on a fresh connection; (status, headers, body).
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<(u16, String, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    Ok((status, head.to_string(), body.to_string()))
+}
+
+/// A server process and the port it serves on.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("rapport serve starts");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        stderr
+            .read_line(&mut line)
+            .expect("the server says where it serves");
+        // Keep reading, so the server can still write to its stderr.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        let port = line
+            .split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        Server { child, port }
+    }
+}
+
+/// Signs in; (cookie, csrf token).
+fn sign_in(port: u16) -> (String, String) {
+    let body = json!({"email": "dana@clinic.test", "password": PASSWORD}).to_string();
+    let (status, head, body) = http(
+        port,
+        "POST",
+        "/api/v1/login",
+        &[("Content-Type", "application/json")],
+        &body,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let csrf = serde_json::from_str::<Value>(&body).unwrap()["csrf_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+fn srs(n: usize) -> String {
+    // A different, valid answer per session, so each stored row is recognisable.
+    let x = (n % 100) as f64 / 10.0;
+    json!({"answers": {"srs": {"relationship": x, "goals": 9, "approach": 9, "overall": 9}}})
+        .to_string()
+}
+
+#[test]
+fn kill_9_during_submissions_loses_no_acknowledged_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut create = Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "dana@clinic.test",
+            "--name",
+            "Dana",
+            "--role",
+            "counsellor",
+            "--password-stdin",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    assert!(create.wait().unwrap().success());
+
+    let mut server = Server::start(&data);
+    let port = server.port;
+    let (cookie, csrf) = sign_in(port);
+    let auth = [
+        ("Cookie", cookie.as_str()),
+        ("X-CSRF-Token", csrf.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let (status, _, body) =
+        http(port, "POST", "/api/v1/clients", &auth, r#"{"code":"C-1"}"#).unwrap();
+    assert_eq!(status, 201, "{body}");
+    let client = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    const LINKS: usize = 240;
+    let mut links = Vec::new();
+    for session in 1..=LINKS {
+        let body = json!({"instruments": ["srs"], "session": session}).to_string();
+        let (status, _, reply) = http(
+            port,
+            "POST",
+            &format!("/api/v1/clients/{client}/links"),
+            &auth,
+            &body,
+        )
+        .unwrap();
+        assert_eq!(status, 201, "{reply}");
+        let url = serde_json::from_str::<Value>(&reply).unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        links.push((session, url));
+    }
+
+    // Eight clients submit at once; the server is killed once 60 answers are
+    // acknowledged, while the rest are in flight.
+    let acknowledged: Arc<Mutex<Vec<(usize, String)>>> = Arc::default();
+    let chunks: Vec<Vec<(usize, String)>> = links.chunks(LINKS / 8).map(<[_]>::to_vec).collect();
+    let threads: Vec<_> = chunks
+        .into_iter()
+        .map(|chunk| {
+            let acknowledged = Arc::clone(&acknowledged);
+            std::thread::spawn(move || {
+                for (session, url) in chunk {
+                    let answer = srs(session);
+                    match http(
+                        port,
+                        "POST",
+                        &url,
+                        &[("Content-Type", "application/json")],
+                        &answer,
+                    ) {
+                        Ok((201, _, _)) => acknowledged.lock().unwrap().push((session, url)),
+                        Ok(_) | Err(_) => {}
+                    }
+                }
+            })
+        })
+        .collect();
+    while acknowledged.lock().unwrap().len() < 60 {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no checkpoint
+    server.child.wait().unwrap();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() >= 60 && acknowledged.len() < LINKS,
+        "{} acknowledged",
+        acknowledged.len()
+    );
+
+    let mut server = Server::start(&data);
+    let port = server.port;
+    let (cookie, _) = sign_in(port);
+    let (status, _, body) = http(
+        port,
+        "GET",
+        &format!("/api/v1/clients/{client}"),
+        &[("Cookie", cookie.as_str())],
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let record: Value = serde_json::from_str(&body).unwrap();
+    let series = record["instruments"][0]["series"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let stored: Vec<(u64, f64)> = series
+        .iter()
+        .map(|p| (p["session"].as_u64().unwrap(), p["total"].as_f64().unwrap()))
+        .collect();
+    for (session, url) in &acknowledged {
+        let total = stored
+            .iter()
+            .find(|(s, _)| *s == *session as u64)
+            .unwrap_or_else(|| {
+                panic!(
+                    "acknowledged session {session} was lost ({} acknowledged, {} stored)",
+                    acknowledged.len(),
+                    stored.len()
+                )
+            })
+            .1;
+        let expected = (session % 100) as f64 / 10.0 + 27.0;
+        assert!(
+            (total - expected).abs() < 1e-9,
+            "session {session}: {total} != {expected}"
+        );
+        let (status, _, _) = http(
+            port,
+            "POST",
+            url,
+            &[("Content-Type", "application/json")],
+            &srs(*session),
+        )
+        .unwrap();
+        assert_eq!(status, 410, "an acknowledged link stays used");
+    }
+    // Answers whose acknowledgement the kill cut off may be stored too; nothing else.
+    assert!(stored.len() >= acknowledged.len());
+    eprintln!(
+        "{} answers acknowledged before the kill, {} stored after it, 0 acknowledged lost",
+        acknowledged.len(),
+        stored.len()
+    );
+    terminate(&mut server.child);
+
+    let db_path = data.join("rapport.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let verdict: String = runtime.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db_path.display()))
+            .await
+            .unwrap();
+        let verdict = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        verdict
+    });
+    assert_eq!(verdict, "ok");
+}
+
+/// Stops a server with SIGTERM and waits for it: it finishes requests in flight and
+/// exits 0.
+fn terminate(child: &mut Child) {
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(
+        exit.success(),
+        "rapport serve exits 0 on SIGTERM, got {exit}"
+    );
+}
