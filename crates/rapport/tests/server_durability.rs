@@ -186,15 +186,17 @@ fn kill_9_during_submissions_loses_no_acknowledged_answer() {
             std::thread::spawn(move || {
                 for (session, url) in chunk {
                     let answer = srs(session);
-                    match http(
+                    let reply = http(
                         port,
                         "POST",
                         &url,
                         &[("Content-Type", "application/json")],
                         &answer,
-                    ) {
-                        Ok((201, _, _)) => acknowledged.lock().unwrap().push((session, url)),
-                        Ok(_) | Err(_) => {}
+                    );
+                    // Only a 201 is an acknowledgement; refusals and broken
+                    // connections (the kill) are not.
+                    if let Ok((201, _, _)) = reply {
+                        acknowledged.lock().unwrap().push((session, url));
                     }
                 }
             })
