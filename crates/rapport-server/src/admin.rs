@@ -168,17 +168,9 @@ pub async fn restore(
         ));
     }
     // Check the backup before touching anything.
-    let check = Db::open(&format!("sqlite://{}?mode=ro", from.display()))
-        .await
-        .map_err(|e| {
-            AdminError::Usage(format!("{}: not a Rapport backup ({e})", from.display()))
-        })?;
-    let verdict = run!(
-        &check,
-        fetch_one,
-        sqlx::query_scalar::<_, String>("PRAGMA integrity_check")
-    )?;
-    check.close().await;
+    let verdict = check_backup(from).await.map_err(|e| {
+        AdminError::Usage(format!("{}: not a Rapport backup ({e})", from.display()))
+    })?;
     if verdict != "ok" {
         return Err(AdminError::Usage(format!(
             "{}: the backup fails SQLite's integrity check ({verdict}); use another backup",
@@ -206,6 +198,26 @@ pub async fn restore(
     std::fs::rename(&staged, &live).map_err(io(format!("putting {} in place", live.display())))?;
     sync_dir(data_dir)?;
     Ok(live)
+}
+
+/// SQLite's integrity verdict on a backup, read without writing to it. (The server's
+/// own settings would switch it to WAL, a write, which a read-only open refuses: every
+/// backup `VACUUM INTO` made was turned away as "not a Rapport backup".) A file without
+/// Rapport's schema is refused by the query on `schema_migrations`.
+async fn check_backup(from: &Path) -> Result<String, DbError> {
+    use sqlx::Connection;
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(from)
+        .read_only(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await?;
+    sqlx::query_scalar::<_, i64>("SELECT MAX(version) FROM schema_migrations")
+        .fetch_one(&mut conn)
+        .await?;
+    let verdict = sqlx::query_scalar::<_, String>("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(verdict)
 }
 
 fn sync_file(path: &Path) -> Result<(), AdminError> {
