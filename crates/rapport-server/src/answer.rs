@@ -448,19 +448,32 @@ pub async fn kiosk_code(
     }
 }
 
-/// `POST /kiosk/answer`: the answers of a form opened by a kiosk code.
+/// `POST /kiosk/answer`: the answers of a form opened by a kiosk code. The code is
+/// checked against the same per-device throttle as `POST /kiosk`, so this door cannot
+/// be used to try codes either.
 pub async fn kiosk_answer(
     State(state): State<AppState>,
     address: Address,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Result<Response, crate::error::PageError> {
     let (_, _, code) = read_answers(&headers, &body)?;
-    let code = code.unwrap_or_default();
-    let link = link_for(&state, &LinkKey::Kiosk(code))
-        .await?
-        .ok_or_else(|| AppError::Gone("This code no longer opens a questionnaire.".into()))?;
-    respond(&state, &address, &link, "/kiosk/answer", &headers, &body).await
+    let code = code.unwrap_or_default().trim().to_string();
+    let now = state.clock.now();
+    let throttle_key = format!("kiosk@{}", address.0);
+    if let Some(wait) = state.kiosk_throttle.wait(&throttle_key, &address.0, now) {
+        return Err(AppError::TooMany(wait).into());
+    }
+    let found = if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        link_for(&state, &LinkKey::Kiosk(code)).await?
+    } else {
+        None
+    };
+    let Some(link) = found.filter(|l| l.state(now) == LinkState::Open) else {
+        state.kiosk_throttle.failed(&throttle_key, &address.0, now);
+        return Err(AppError::Gone("This code no longer opens a questionnaire.".into()).into());
+    };
+    Ok(respond(&state, &address, &link, "/kiosk/answer", &headers, &body).await?)
 }
 
 /// `GET /thanks`.
