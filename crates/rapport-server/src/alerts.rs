@@ -156,7 +156,19 @@ pub async fn open(
         let Some(client) = by_code.get(r.client.as_str()) else {
             continue;
         };
-        for flag in r.flags.iter().filter(|f| *f != "below_cutoff") {
+        // Only item flags (PHQ-9 item 9) are safety alerts; a cut-off flag, whatever an
+        // instrument names it, is read by the alliance and outcome rules below.
+        let item_flags: Vec<&str> = registry
+            .get(&r.instrument)
+            .map(|i| {
+                i.scoring
+                    .item_flags
+                    .iter()
+                    .map(|f| f.flag.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for flag in r.flags.iter().filter(|f| item_flags.contains(&f.as_str())) {
             push(
                 client,
                 AlertKind::SelfHarmItem,
