@@ -54,6 +54,30 @@ pub async fn audit(
     Ok(())
 }
 
+/// Audits a change refused as bad input (400, 409, 422: outcome `invalid`) or as
+/// nothing to act on (404: `not_found`), then hands the error back; other errors are
+/// handed back as they are.
+pub async fn refused(
+    state: &AppState,
+    caller: &Caller,
+    address: &Address,
+    action: &str,
+    object: &str,
+    error: AppError,
+) -> AppError {
+    let outcome = match error {
+        AppError::BadRequest(_) | AppError::Conflict(_) | AppError::Unprocessable { .. } => {
+            Outcome::Invalid
+        }
+        AppError::NotFound => Outcome::NotFound,
+        _ => return error,
+    };
+    match audit(state, caller, address, action, object, outcome).await {
+        Ok(()) => error,
+        Err(e) => e,
+    }
+}
+
 /// Finds a client for the caller, auditing a refusal: a client that is not the
 /// caller's to see is 404; one they may read but not change (a supervisee's) is 403.
 pub async fn client_for(
@@ -97,11 +121,13 @@ pub struct Login {
 }
 
 /// Checks a sign-in against the throttle and the stored hash; on success starts a new
-/// session (a new id whatever cookie came in) and returns it.
+/// session (a new id whatever cookie came in), ends the session the request came with
+/// (`previous`, the cookie's id, if any), and returns the new one.
 pub async fn sign_in(
     state: &AppState,
     address: &Address,
     login: &Login,
+    previous: Option<&str>,
 ) -> Result<(sessions::NewSession, i64, i64), AppError> {
     let now = state.clock.now();
     if let Some(wait) = state.throttle.wait(&login.email, &address.0, now) {
@@ -143,6 +169,9 @@ pub async fn sign_in(
         ));
     };
     state.throttle.succeeded(&login.email);
+    if let Some(previous) = previous {
+        sessions::end(&state.db, &secrets::hash_token(previous)).await?;
+    }
     let mut tx = state.db.write().await?;
     let session = sessions::start(&mut tx, credentials.id, now).await?;
     tx.commit().await?;
@@ -175,9 +204,11 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 pub async fn login(
     State(state): State<AppState>,
     address: Address,
+    headers: axum::http::HeaderMap,
     Json(body): Json<Login>,
 ) -> Result<Response, AppError> {
-    let (session, user, _) = sign_in(&state, &address, &body).await?;
+    let previous = sessions::id_in(&headers);
+    let (session, user, _) = sign_in(&state, &address, &body, previous).await?;
     let cookie = sessions::cookie(&session.id, state.exposure.secure_cookies);
     Ok((
         [(header::SET_COOKIE, cookie)],
@@ -226,10 +257,34 @@ pub async fn change_password(
     address: &Address,
     change: &PasswordChange,
 ) -> Result<(), AppError> {
+    let now = state.clock.now();
+    // Guessing the current password from a stolen session is throttled as sign-in is.
+    if let Some(wait) = state.throttle.wait(&caller.email, &address.0, now) {
+        audit(
+            state,
+            caller,
+            address,
+            "password.change",
+            &format!("user:{}", caller.user_id),
+            Outcome::Denied,
+        )
+        .await?;
+        return Err(AppError::TooMany(wait));
+    }
     let hash = users::password_hash(&state.db, caller.user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if !secrets::verify_password(&change.current, &hash) {
+        state.throttle.failed(&caller.email, &address.0, now);
+        audit(
+            state,
+            caller,
+            address,
+            "password.change",
+            &format!("user:{}", caller.user_id),
+            Outcome::Denied,
+        )
+        .await?;
         return Err(AppError::item(
             "current",
             "the current password is not right",
@@ -552,7 +607,13 @@ pub async fn create_link(
     Json(body): Json<NewLink>,
 ) -> Result<(StatusCode, Json<links::CreatedLink>), AppError> {
     let client = client_for(&state, &caller, &address, id, Intent::Write, "link.create").await?;
-    let link = make_link(&state, &caller, &client, &body).await?;
+    let link = match make_link(&state, &caller, &client, &body).await {
+        Ok(link) => link,
+        Err(e) => {
+            let object = format!("client:{id}");
+            return Err(refused(&state, &caller, &address, "link.create", &object, e).await);
+        }
+    };
     audit(
         &state,
         &caller,
@@ -635,7 +696,10 @@ pub async fn create_response(
         "response.enter",
     )
     .await?;
-    enter_paper(&state, &caller, &client, &body).await?;
+    if let Err(e) = enter_paper(&state, &caller, &client, &body).await {
+        let object = format!("client:{id}");
+        return Err(refused(&state, &caller, &address, "response.enter", &object, e).await);
+    }
     audit(
         &state,
         &caller,
@@ -770,11 +834,10 @@ pub async fn acknowledge_alert(
         "alert.acknowledge",
     )
     .await?;
+    let object = format!("client:{}", client.id);
     if ack.note.trim().is_empty() {
-        return Err(AppError::item(
-            "note",
-            "write what you did or decided about the alert",
-        ));
+        let e = AppError::item("note", "write what you did or decided about the alert");
+        return Err(refused(state, caller, address, "alert.acknowledge", &object, e).await);
     }
     let open = open_alerts(state, caller).await?;
     let exists = open.iter().any(|a| {
@@ -784,7 +847,8 @@ pub async fn acknowledge_alert(
             && a.session == ack.session
     });
     if !exists {
-        return Err(AppError::NotFound);
+        let e = AppError::NotFound;
+        return Err(refused(state, caller, address, "alert.acknowledge", &object, e).await);
     }
     alerts::acknowledge(&state.db, ack, caller.user_id, state.clock.now()).await?;
     audit(

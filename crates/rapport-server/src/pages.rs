@@ -188,9 +188,10 @@ pub async fn login_page() -> Result<Response, PageError> {
 pub async fn login_form(
     State(state): State<AppState>,
     address: Address,
+    headers: axum::http::HeaderMap,
     Form(login): Form<api::Login>,
 ) -> Result<Response, PageError> {
-    match api::sign_in(&state, &address, &login).await {
+    match api::sign_in(&state, &address, &login, sessions::id_in(&headers)).await {
         Ok((session, _, _)) => {
             let mut response = redirect("/");
             if let Ok(cookie) = HeaderValue::from_str(&sessions::cookie(
@@ -534,11 +535,27 @@ pub async fn create_link(
     let client =
         api::client_for(&state, &caller, &address, id, Intent::Write, "link.create").await?;
     let (one, instruments) = fields(&pairs);
-    let body = api::NewLink {
-        instruments,
-        session: parse_session(one.get("session"))?,
+    let made = match parse_session(one.get("session")) {
+        Ok(session) => {
+            let body = api::NewLink {
+                instruments,
+                session,
+            };
+            api::make_link(&state, &caller, &client, &body).await
+        }
+        Err(e) => Err(e),
     };
-    let link = api::make_link(&state, &caller, &client, &body).await?;
+    let link = match made {
+        Ok(link) => link,
+        Err(e) => {
+            let object = format!("client:{id}");
+            return Err(
+                api::refused(&state, &caller, &address, "link.create", &object, e)
+                    .await
+                    .into(),
+            );
+        }
+    };
     api::audit(
         &state,
         &caller,
@@ -592,7 +609,34 @@ pub async fn enter_paper(
         "response.enter",
     )
     .await?;
-    let (one, _) = fields(&pairs);
+    let object = format!("client:{id}");
+    if let Err(e) = paper_entry(&state, &caller, &client, &pairs).await {
+        return Err(
+            api::refused(&state, &caller, &address, "response.enter", &object, e)
+                .await
+                .into(),
+        );
+    }
+    api::audit(
+        &state,
+        &caller,
+        &address,
+        "response.enter",
+        &object,
+        Outcome::Ok,
+    )
+    .await?;
+    Ok(redirect(&format!("/clients/{id}")))
+}
+
+/// Reads and stores a paper entry from the page's form.
+async fn paper_entry(
+    state: &AppState,
+    caller: &Caller,
+    client: &clients::Client,
+    pairs: &[(String, String)],
+) -> Result<(), AppError> {
+    let (one, _) = fields(pairs);
     let instrument = one.get("instrument").cloned().unwrap_or_default();
     let mut answers = BTreeMap::new();
     if let Some(i) = state.registry.get(&instrument) {
@@ -618,17 +662,7 @@ pub async fn enter_paper(
         instrument,
         answers,
     };
-    api::enter_paper(&state, &caller, &client, &entry).await?;
-    api::audit(
-        &state,
-        &caller,
-        &address,
-        "response.enter",
-        &format!("client:{id}"),
-        Outcome::Ok,
-    )
-    .await?;
-    Ok(redirect(&format!("/clients/{id}")))
+    api::enter_paper(state, caller, client, &entry).await
 }
 
 /// A number as a person types it: `9.5` or `9,5`.

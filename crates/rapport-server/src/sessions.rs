@@ -152,6 +152,14 @@ pub fn id_from_cookies(header: &str) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
+/// The session id a request's `Cookie` header carries, if any.
+pub fn id_in(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(id_from_cookies)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
