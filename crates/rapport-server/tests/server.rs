@@ -1,0 +1,40 @@
+//! The clinic server's integration suite: every request goes through
+//! `app(state).oneshot(...)` (no socket) on a fresh database per test.
+//!
+//! Every test runs on SQLite (a temporary directory) and, when `RAPPORT_TEST_POSTGRES`
+//! names a PostgreSQL database (`postgres://postgres@127.0.0.1:5432/test`), on
+//! PostgreSQL too, each test in a schema of its own that is dropped afterwards, so the
+//! tests run in parallel and leave nothing behind:
+//!
+//! ```text
+//! cargo test -p rapport-server --test server
+//! RAPPORT_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test cargo test -p rapport-server --test server
+//! ```
+//!
+//! The modules: [`harness`] (servers, users, requests), [`authz`] (the route table walk,
+//! IDOR, CSRF), [`login`] (passwords, throttling, sessions), [`headers`] (CSP, caching),
+//! [`links`] (the client's side), [`alerts`], [`tracking`] (the API against
+//! `rapport measures track`), [`audit`] (the log and consent), [`admin`] (backup and
+//! restore) and [`openapi`].
+
+#[path = "server/harness.rs"]
+mod harness;
+
+#[path = "server/admin.rs"]
+mod admin;
+#[path = "server/alerts.rs"]
+mod alerts;
+#[path = "server/audit.rs"]
+mod audit;
+#[path = "server/authz.rs"]
+mod authz;
+#[path = "server/headers.rs"]
+mod headers;
+#[path = "server/links.rs"]
+mod links;
+#[path = "server/login.rs"]
+mod login;
+#[path = "server/openapi.rs"]
+mod openapi;
+#[path = "server/tracking.rs"]
+mod tracking;
