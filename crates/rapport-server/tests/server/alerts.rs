@@ -111,14 +111,13 @@ on_both! {
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         s.clock.advance(60);
         let r = s.req(axum::http::Method::POST, "/api/v1/alerts/acknowledge").by(Some(&w.c1)).csrf(&w.c1)
-            .from_ip("203.0.113.4").json(&ack(note)).send().await;
+            .peer("203.0.113.4").json(&ack(note)).send().await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         assert!(alerts_of(s, &w.c1).await.is_empty());
         assert!(alerts_of(s, &w.sup).await.is_empty());
         let kept = s.rows(&format!("SELECT note, acknowledged_by, kind FROM alert_acks WHERE client_id = {c}")).await;
         assert_eq!(kept, [format!("{note}|{}|self_harm_item", w.c1.id)]);
-        let audit = s.rows(&format!(
-            "SELECT at, actor, object, address, outcome FROM audit WHERE action = 'alert.acknowledge' AND outcome = 'ok'")).await;
+        let audit = s.rows("SELECT at, actor, object, address, outcome FROM audit WHERE action = 'alert.acknowledge' AND outcome = 'ok'").await;
         assert_eq!(audit, [format!("{}|user:{}|client:{c}|203.0.113.4|ok", crate::harness::START + 60, w.c1.id)]);
         let everything = s.rows("SELECT actor, action, object, address, outcome FROM audit").await.join("\n");
         assert!(!everything.contains("safety plan"));

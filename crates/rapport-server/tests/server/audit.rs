@@ -16,7 +16,7 @@ on_both! {
         let before = s.count("SELECT COUNT(*) FROM audit").await;
         s.clock.advance(100);
         let at = START + 100;
-        let send = |method: Method, path: String| s.req(method, &path).by(Some(&w.c1)).csrf(&w.c1).from_ip(ip);
+        let send = |method: Method, path: String| s.req(method, &path).by(Some(&w.c1)).csrf(&w.c1).peer(ip);
         assert_eq!(send(Method::GET, format!("/api/v1/clients/{c}")).send().await.status, StatusCode::OK);
         assert_eq!(send(Method::GET, format!("/clients/{c}")).send().await.status, StatusCode::OK);
         assert_eq!(send(Method::GET, "/api/v1/clients".into()).send().await.status, StatusCode::OK);
@@ -31,13 +31,13 @@ on_both! {
         assert_eq!(r.status, StatusCode::CREATED);
         let r = send(Method::POST, format!("/api/v1/clients/{c}/consents")).json(&json!({"scope": "measures", "given": true})).send().await;
         assert_eq!(r.status, StatusCode::CREATED);
-        let r = s.req(Method::POST, &url).from_ip("198.51.100.1")
+        let r = s.req(Method::POST, &url).peer("198.51.100.1")
             .json(&json!({"answers": {"srs": {"relationship": 8.5, "goals": 8.25, "approach": 8.75, "overall": 8.125}}})).send().await;
         assert_eq!(r.status, StatusCode::CREATED);
         // Refusals: another counsellor looking, a supervisor changing.
-        let r = s.req(Method::GET, &format!("/api/v1/clients/{c}")).by(Some(&w.c2)).from_ip(ip).send().await;
+        let r = s.req(Method::GET, &format!("/api/v1/clients/{c}")).by(Some(&w.c2)).peer(ip).send().await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        let r = s.req(Method::POST, &format!("/api/v1/clients/{c}/consents")).by(Some(&w.sup)).csrf(&w.sup).from_ip(ip)
+        let r = s.req(Method::POST, &format!("/api/v1/clients/{c}/consents")).by(Some(&w.sup)).csrf(&w.sup).peer(ip)
             .json(&json!({"scope": "measures", "given": false})).send().await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         // A change refused as bad input: outcome `invalid`, and still no answers logged.

@@ -408,3 +408,41 @@ on_both! {
 
 #[allow(dead_code)]
 fn _uses(_: World) {}
+
+on_both! {
+    fn an_admin_decides_who_supervises_whom(s) {
+        let w = s.world().await;
+        let path = format!("/api/v1/clients/{}", w.client_c2);
+        assert_eq!(s.get(Some(&w.sup), &path).await.status, StatusCode::NOT_FOUND);
+        // Only a supervisor of the same clinic can supervise.
+        let supervise = |user: i64| format!("/api/v1/users/{user}/supervisor");
+        let r = s.put_json(&w.admin, &supervise(w.c2.id), json!({"supervisor": w.c1.id})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["item"], "supervisor");
+        let r = s.put_json(&w.admin_b, &supervise(w.c2.id), json!({"supervisor": null})).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = s.put_json(&w.admin, &supervise(w.c2.id), json!({"supervisor": w.sup.id})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        // Now the supervisor reads C2's client, and still changes nothing of it.
+        let r = s.get(Some(&w.sup), &path).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let r = s.post_json(&w.sup, &format!("{path}/consents"), json!({"scope": "measures", "given": true})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // And loses it when the admin takes supervision away (the page form).
+        let r = s.post_form(&w.admin, &format!("/admin/users/{}/supervisor", w.c2.id), &[("supervisor", "")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(s.get(Some(&w.sup), &path).await.status, StatusCode::NOT_FOUND);
+        // New users: created, audited, unique by e-mail.
+        let new = json!({"email": "new@a.org", "name": "New", "role": "counsellor", "password": "a long enough passphrase", "supervisor": w.sup.id});
+        let r = s.post_json(&w.admin, "/api/v1/users", new.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(r.json()["supervisor"], w.sup.id);
+        assert_eq!(s.post_json(&w.admin, "/api/v1/users", new).await.status, StatusCode::CONFLICT);
+        let r = s.post_json(&w.admin, "/api/v1/users", json!({"email": "x@a.org", "name": "X", "role": "counsellor", "password": "short"})).await;
+        assert_eq!(r.json()["item"], "password");
+        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'user.create' AND outcome = 'ok'").await, 1);
+        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'user.supervise' AND outcome = 'ok'").await, 2);
+        let users = s.get(Some(&w.admin), "/api/v1/users").await.json();
+        assert!(users["users"].as_array().unwrap().iter().all(|u| !u["email"].as_str().unwrap().ends_with("@b.org")));
+    }
+}

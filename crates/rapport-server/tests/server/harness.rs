@@ -456,7 +456,7 @@ impl Req {
     }
 
     /// The peer address the request comes from.
-    pub fn from_ip(mut self, ip: &str) -> Req {
+    pub fn peer(mut self, ip: &str) -> Req {
         self.address = Some(SocketAddr::new(ip.parse().expect("an IP"), 40_000));
         self
     }

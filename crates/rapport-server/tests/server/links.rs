@@ -184,20 +184,20 @@ on_both! {
         // Five wrong codes from one address, through /kiosk/answer (which used to skip
         // the throttle and tell an open code from a closed one)...
         for _ in 0..5 {
-            let r = s.req(Method::POST, "/kiosk/answer").from_ip("198.51.100.9")
+            let r = s.req(Method::POST, "/kiosk/answer").peer("198.51.100.9")
                 .form(&[("kiosk_code", wrong), ("srs.relationship", "9")]).send().await;
             assert!(r.status == StatusCode::GONE || r.status == StatusCode::UNPROCESSABLE_ENTITY, "{}", r.status);
         }
         // ...and the right code is refused from that address, by either door.
-        let r = s.req(Method::POST, "/kiosk").from_ip("198.51.100.9").form(&[("kiosk_code", code.as_str())]).send().await;
+        let r = s.req(Method::POST, "/kiosk").peer("198.51.100.9").form(&[("kiosk_code", code.as_str())]).send().await;
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-        let r = s.req(Method::POST, "/kiosk/answer").from_ip("198.51.100.9")
+        let r = s.req(Method::POST, "/kiosk/answer").peer("198.51.100.9")
             .form(&[("kiosk_code", code.as_str()), ("srs.relationship", "9"), ("srs.goals", "9"), ("srs.approach", "9"), ("srs.overall", "9")])
             .send().await;
         assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(stored(s).await, 0);
         // Another device is not held up.
-        let r = s.req(Method::POST, "/kiosk").from_ip("198.51.100.10").form(&[("kiosk_code", code.as_str())]).send().await;
+        let r = s.req(Method::POST, "/kiosk").peer("198.51.100.10").form(&[("kiosk_code", code.as_str())]).send().await;
         assert_eq!(r.status, StatusCode::OK);
     }
 }

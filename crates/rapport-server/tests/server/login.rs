@@ -12,7 +12,7 @@ use crate::harness::{Agent, PASSWORD, Resp, Server, on_both};
 
 async fn try_login(s: &Server, email: &str, password: &str, ip: &str) -> Resp {
     s.req(Method::POST, "/api/v1/login")
-        .from_ip(ip)
+        .peer(ip)
         .json(&json!({"email": email, "password": password}))
         .send()
         .await
@@ -54,7 +54,7 @@ on_both! {
         assert!(wait > 0 && wait <= WINDOW);
         assert!(r.session_cookie().is_none());
         // The page says the same.
-        let page = s.req(Method::POST, "/login").from_ip("10.0.2.2")
+        let page = s.req(Method::POST, "/login").peer("10.0.2.2")
             .form(&[("email", "c@a.org"), ("password", PASSWORD)]).send().await;
         assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(page.session_cookie().is_none());
