@@ -394,10 +394,11 @@ pub async fn set_supervisor(
             .await?
             .is_some_and(|u| u.role() == users::Role::Supervisor && u.id != id);
         if !ok {
-            return Err(AppError::item(
+            let e = AppError::item(
                 "supervisor",
                 format!("user {s} is not a supervisor in this clinic"),
-            ));
+            );
+            return Err(refused(&state, &caller, &address, "user.supervise", &object, e).await);
         }
     }
     users::set_supervisor(&state.db, caller.clinic_id, id, body.supervisor).await?;

@@ -882,16 +882,31 @@ pub async fn set_supervisor(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let (one, _) = fields(&pairs);
-    let supervisor = one.get("supervisor").and_then(|s| s.parse::<i64>().ok());
-    let target = users::get(&state.db, caller.clinic_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let object = format!("user:{id}");
+    let refuse =
+        |e: AppError| api::refused(&state, &caller, &address, "user.supervise", &object, e);
+    // Empty means no supervisor; anything else must be a supervisor's id (a mistyped
+    // value used to clear the supervision silently).
+    let supervisor = match one.get("supervisor").map(|s| s.trim()).unwrap_or("") {
+        "" => None,
+        text => match text.parse::<i64>() {
+            Ok(s) => Some(s),
+            Err(_) => {
+                let e = AppError::item("supervisor", "choose a supervisor of this clinic");
+                return Err(refuse(e).await.into());
+            }
+        },
+    };
+    let Some(target) = users::get(&state.db, caller.clinic_id, id).await? else {
+        return Err(refuse(AppError::NotFound).await.into());
+    };
     if let Some(s) = supervisor {
         let ok = users::get(&state.db, caller.clinic_id, s)
             .await?
             .is_some_and(|u| u.role() == Role::Supervisor && u.id != target.id);
         if !ok {
-            return Err(AppError::item("supervisor", "choose a supervisor of this clinic").into());
+            let e = AppError::item("supervisor", "choose a supervisor of this clinic");
+            return Err(refuse(e).await.into());
         }
     }
     users::set_supervisor(&state.db, caller.clinic_id, id, supervisor).await?;
@@ -900,7 +915,7 @@ pub async fn set_supervisor(
         &caller,
         &address,
         "user.supervise",
-        &format!("user:{id}"),
+        &object,
         Outcome::Ok,
     )
     .await?;

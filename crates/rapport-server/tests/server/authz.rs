@@ -432,6 +432,18 @@ on_both! {
         let r = s.post_form(&w.admin, &format!("/admin/users/{}/supervisor", w.c2.id), &[("supervisor", "")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert_eq!(s.get(Some(&w.sup), &path).await.status, StatusCode::NOT_FOUND);
+        // A mistyped supervisor is refused, not read as "none".
+        s.put_json(&w.admin, &supervise(w.c2.id), json!({"supervisor": w.sup.id})).await;
+        let r = s.post_form(&w.admin, &format!("/admin/users/{}/supervisor", w.c2.id), &[("supervisor", "sup")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(s.get(Some(&w.sup), &path).await.status, StatusCode::OK);
+        // Refusals are audited.
+        let refused = s.rows("SELECT actor, outcome FROM audit WHERE action = 'user.supervise' AND outcome <> 'ok' ORDER BY id").await;
+        assert_eq!(refused, [
+            format!("user:{}|invalid", w.admin.id),
+            format!("user:{}|not_found", w.admin_b.id),
+            format!("user:{}|invalid", w.admin.id),
+        ]);
         // New users: created, audited, unique by e-mail.
         let new = json!({"email": "new@a.org", "name": "New", "role": "counsellor", "password": "a long enough passphrase", "supervisor": w.sup.id});
         let r = s.post_json(&w.admin, "/api/v1/users", new.clone()).await;
@@ -441,7 +453,7 @@ on_both! {
         let r = s.post_json(&w.admin, "/api/v1/users", json!({"email": "x@a.org", "name": "X", "role": "counsellor", "password": "short"})).await;
         assert_eq!(r.json()["item"], "password");
         assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'user.create' AND outcome = 'ok'").await, 1);
-        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'user.supervise' AND outcome = 'ok'").await, 2);
+        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'user.supervise' AND outcome = 'ok'").await, 3);
         let users = s.get(Some(&w.admin), "/api/v1/users").await.json();
         assert!(users["users"].as_array().unwrap().iter().all(|u| !u["email"].as_str().unwrap().ends_with("@b.org")));
     }
