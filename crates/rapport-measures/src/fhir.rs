@@ -24,6 +24,11 @@
 //! - where the questionnaire has a read-only total item (PHQ-9: LOINC 44261-6, GAD-7:
 //!   70274-6), that item with the total.
 //!
+//! FHIR R4's `QuestionnaireResponse.item` has no `code` element of its own (the codes
+//! live on the Questionnaire's items); Rapport writes one anyway so that a reader
+//! without the Questionnaire still knows each item by its LOINC code, as Rapport's own
+//! reader does. A strict validator may warn about it.
+//!
 //! # What Rapport reads
 //! The same, and what EHRs and form tools write:
 //! - `subject.reference` `Patient/ID` gives client `ID`; `authored` may be a full
