@@ -35,6 +35,37 @@
 //!   (`http://hl7.org/fhir/StructureDefinition/minValue`, `.../maxValue`) bound the answer.
 //!   Both are required.
 //!
+//! - `readOnly` `integer` or `decimal`: where the total is reported (at most one such
+//!   item; SDC calls it a calculated item). It is not answered: Rapport computes the
+//!   total itself, writes it there in exported responses and skips it when reading.
+//!
+//! Each item's and the Questionnaire's `code`s (`{"system": ..., "code": ...}`) name
+//! it in a terminology. They let Rapport recognise responses that other systems wrote
+//! against their own copy of the questionnaire: by the panel code, or by item codes used
+//! as `linkId`s (`/44250-9`) or in `item.code` (see [`crate::fhir`]).
+//!
+//! # Where the built-in LOINC codes come from
+//!
+//! PHQ-9 and GAD-7 carry the codes of LOINC's published panels, whose forms are
+//! `http://loinc.org/q/44249-1` and `http://loinc.org/q/69737-5` (named in each file's
+//! `derivedFrom`):
+//!
+//! - PHQ-9, panel 44249-1: items 1 to 9 are 44250-9, 44255-8, 44259-0, 44254-1,
+//!   44251-7, 44258-2, 44252-5, 44253-3, 44260-8; the difficulty item is 69722-7; the
+//!   total is 44261-6.
+//! - GAD-7, panel 69737-5: items 1 to 7 are 69725-0, 68509-9, 69733-4, 69734-2,
+//!   69735-9, 69689-8, 69736-7; the total is 70274-6.
+//! - Answers to the symptom items of both panels (GAD-7 item 2, 68509-9, included):
+//!   LA6568-5 Not at all (0), LA6569-3 Several days (1), LA6570-1 More than half the
+//!   days (2), LA6571-9 Nearly every day (3). PHQ-9's difficulty item (69722-7):
+//!   LA6572-7 Not difficult at all, LA6573-5 Somewhat difficult, LA6575-0 Very
+//!   difficult, LA6574-3 Extremely difficult (weighted 0 to 3 in that order; the item
+//!   is not summed into the total).
+//!
+//! Weights are written twice on every answer option, as FHIR R5's `itemWeight` and as
+//! R4's `ordinalValue` (both `http://hl7.org/fhir/StructureDefinition/...`), so tools of
+//! either release read them; either is enough when reading.
+//!
 //! Items summed into the total must be answered; any other item is optional unless it
 //! says `"required": true` (PHQ-9's difficulty item is optional). In `scoring`:
 //!
@@ -151,11 +182,62 @@ pub struct AnswerOption {
     pub answer: Value,
 }
 
+/// A code from a terminology (`http://loinc.org` `44250-9`), as a FHIR `Coding` holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    /// The terminology's URI, when given.
+    pub system: Option<String>,
+    /// The code.
+    pub code: String,
+}
+
+impl Code {
+    /// Whether a coding written elsewhere (`system` optional) names this code: the codes
+    /// are equal and the systems too where both are given.
+    pub fn matches(&self, system: Option<&str>, code: &str) -> bool {
+        self.code == code
+            && match (system, &self.system) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+/// Reads the `code` array of a Questionnaire or item (codings without a code are skipped).
+fn codes_of(node: &Value) -> Vec<Code> {
+    node.get("code")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| {
+                    Some(Code {
+                        system: c.get("system").and_then(Value::as_str).map(str::to_string),
+                        code: c.get("code").and_then(Value::as_str)?.to_string(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The read-only item where the total is reported (PHQ-9's LOINC 44261-6, say).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotalItem {
+    /// Its `linkId`.
+    pub link_id: String,
+    /// Its codes.
+    pub codes: Vec<Code>,
+    /// Whether it is an `integer` item (else `decimal`).
+    pub integer: bool,
+}
+
 /// One answerable item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     /// The FHIR `linkId`, also the CSV column name.
     pub link_id: String,
+    /// Its codes (`item.code`), e.g. the LOINC code of a PHQ-9 question.
+    pub codes: Vec<Code>,
     /// The item's text, if shipped.
     pub text: Option<String>,
     /// Whether a response must answer it.
@@ -296,6 +378,12 @@ pub struct Instrument {
     pub id: String,
     /// The Questionnaire's canonical `url`.
     pub url: String,
+    /// The Questionnaire's `code`s, e.g. its LOINC panel.
+    pub codes: Vec<Code>,
+    /// Other canonical URLs of the same form (the Questionnaire's `derivedFrom`).
+    pub derived_from: Vec<String>,
+    /// Where the total is reported, if the Questionnaire has such an item.
+    pub total_item: Option<TotalItem>,
     /// Its title.
     pub title: String,
     /// The answerable items, in questionnaire order.
@@ -353,7 +441,31 @@ impl Instrument {
             .unwrap_or(&id)
             .to_string();
         let mut raw = Vec::new();
-        collect_items(q.get("item"), "questionnaire.item", &mut raw).map_err(bad)?;
+        let mut totals = Vec::new();
+        collect_items(q.get("item"), "questionnaire.item", &mut raw, &mut totals).map_err(bad)?;
+        if totals.len() > 1 {
+            return Err(bad(format!(
+                "{} readOnly items ({}); keep one, where the total is reported",
+                totals.len(),
+                totals
+                    .iter()
+                    .map(|t| t.link_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let total_item = totals.pop();
+        let codes = codes_of(q);
+        let derived_from = q
+            .get("derivedFrom")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(Value::as_str)
+                    .map(|u| u.split('|').next().unwrap_or(u).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
         let scoring = file.scoring;
         let total_items = match &scoring.total {
             Some(list) => list.clone(),
@@ -384,10 +496,16 @@ impl Instrument {
             return Err(bad("questionnaire has no answerable items".to_string()));
         }
         let mut seen = HashSet::new();
-        for item in &items {
-            if !seen.insert(item.link_id.as_str()) {
-                return Err(bad(format!("linkId {:?} appears twice", item.link_id)));
+        for item in items
+            .iter()
+            .map(|i| &i.link_id)
+            .chain(total_item.iter().map(|t| &t.link_id))
+        {
+            if !seen.insert(item.as_str()) {
+                return Err(bad(format!("linkId {item:?} appears twice")));
             }
+        }
+        for item in &items {
             if matches!(
                 item.link_id.as_str(),
                 "client" | "session" | "date" | "instrument"
@@ -444,6 +562,9 @@ impl Instrument {
         Ok(Instrument {
             id,
             url,
+            codes,
+            derived_from,
+            total_item,
             title,
             items,
             total_items,
@@ -455,6 +576,20 @@ impl Instrument {
     /// The item with this `linkId`.
     pub fn item(&self, link_id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.link_id == link_id)
+    }
+
+    /// The item one of whose codes is `code` (`system` checked where given).
+    pub fn item_by_code(&self, system: Option<&str>, code: &str) -> Option<&Item> {
+        self.items
+            .iter()
+            .find(|i| i.codes.iter().any(|c| c.matches(system, code)))
+    }
+
+    /// Whether `code` names the item where the total is reported.
+    pub fn is_total_code(&self, system: Option<&str>, code: &str) -> bool {
+        self.total_item
+            .as_ref()
+            .is_some_and(|t| t.codes.iter().any(|c| c.matches(system, code)))
     }
 
     /// The smallest and largest possible total.
@@ -477,12 +612,52 @@ impl Instrument {
 
     /// The questionnaire with item text replaced from `texts` (`linkId` → text), for
     /// clinics that hold a licence to text Rapport does not ship.
+    ///
+    /// Every answer option carries its weight both as R5's `itemWeight` and as R4's
+    /// `ordinalValue`, whichever of the two the file gave.
     pub fn questionnaire_with_text(&self, texts: &BTreeMap<String, String>) -> Value {
         let mut q = self.questionnaire.clone();
         if let Some(items) = q.get_mut("item") {
             replace_text(items, texts);
+            add_both_weights(items);
         }
         q
+    }
+}
+
+/// Adds the missing one of `itemWeight` and `ordinalValue` to every answer option.
+fn add_both_weights(items: &mut Value) {
+    let Some(list) = items.as_array_mut() else {
+        return;
+    };
+    for item in list {
+        if let Some(options) = item.get_mut("answerOption").and_then(Value::as_array_mut) {
+            for option in options {
+                let Some(weight) = extension_value(option, &[ITEM_WEIGHT_URL, ORDINAL_VALUE_URL])
+                else {
+                    continue;
+                };
+                let Some(obj) = option.as_object_mut() else {
+                    continue;
+                };
+                let ext = obj
+                    .entry("extension")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Some(ext) = ext.as_array_mut() {
+                    for url in [ITEM_WEIGHT_URL, ORDINAL_VALUE_URL] {
+                        if !ext
+                            .iter()
+                            .any(|e| e.get("url").and_then(Value::as_str) == Some(url))
+                        {
+                            ext.push(serde_json::json!({ "url": url, "valueDecimal": weight }));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(children) = item.get_mut("item") {
+            add_both_weights(children);
+        }
     }
 }
 
@@ -516,6 +691,11 @@ fn valid_fhir_id(id: &str) -> bool {
 }
 
 fn extension_number(node: &Value, urls: &[&str]) -> Option<f64> {
+    extension_value(node, urls).and_then(|v| v.as_f64())
+}
+
+/// The `valueDecimal` or `valueInteger` of the first extension with one of `urls`.
+pub(crate) fn extension_value(node: &Value, urls: &[&str]) -> Option<Value> {
     node.get("extension")?
         .as_array()?
         .iter()
@@ -527,14 +707,20 @@ fn extension_number(node: &Value, urls: &[&str]) -> Option<f64> {
         .and_then(|e| {
             e.get("valueDecimal")
                 .or_else(|| e.get("valueInteger"))
-                .and_then(Value::as_f64)
+                .filter(|v| v.is_number())
+                .cloned()
         })
 }
 
 /// An item with its `required` as written (`None` when absent).
 type RawItem = (Item, Option<bool>);
 
-fn collect_items(list: Option<&Value>, path: &str, out: &mut Vec<RawItem>) -> Result<(), String> {
+fn collect_items(
+    list: Option<&Value>,
+    path: &str,
+    out: &mut Vec<RawItem>,
+    totals: &mut Vec<TotalItem>,
+) -> Result<(), String> {
     let Some(list) = list else {
         return Ok(());
     };
@@ -556,8 +742,23 @@ fn collect_items(list: Option<&Value>, path: &str, out: &mut Vec<RawItem>) -> Re
         let kind = match kind {
             "display" => continue,
             "group" => {
-                collect_items(node.get("item"), &format!("{here}.item"), out)?;
+                collect_items(node.get("item"), &format!("{here}.item"), out, totals)?;
                 continue;
+            }
+            "integer" | "decimal"
+                if node.get("readOnly").and_then(Value::as_bool) == Some(true) =>
+            {
+                totals.push(TotalItem {
+                    link_id,
+                    codes: codes_of(node),
+                    integer: kind == "integer",
+                });
+                continue;
+            }
+            _ if node.get("readOnly").and_then(Value::as_bool) == Some(true) => {
+                return Err(format!(
+                    "{here} ({link_id}) is readOnly but not an integer or decimal item; Rapport reads a readOnly item only as where the total is reported"
+                ));
             }
             "choice" => {
                 let options = node
@@ -638,6 +839,7 @@ fn collect_items(list: Option<&Value>, path: &str, out: &mut Vec<RawItem>) -> Re
         };
         out.push((
             Item {
+                codes: codes_of(node),
                 link_id,
                 text,
                 required: required == Some(true),
@@ -689,17 +891,91 @@ impl Registry {
         }
     }
 
-    /// The instrument with this id, compared without regard to case.
+    /// The instrument with this id, as people spell it: case, hyphens, underscores and
+    /// spaces do not count, so `phq9`, `PHQ-9` and `phq_9` all name `phq-9`. An exact
+    /// match wins over a loose one.
     pub fn get(&self, id: &str) -> Option<&Instrument> {
-        self.instruments
+        let id = id.trim();
+        if let Some(exact) = self
+            .instruments
             .iter()
-            .find(|i| i.id.eq_ignore_ascii_case(id.trim()))
+            .find(|i| i.id.eq_ignore_ascii_case(id))
+        {
+            return Some(exact);
+        }
+        let wanted = loose_id(id);
+        if wanted.is_empty() {
+            return None;
+        }
+        self.instruments.iter().find(|i| loose_id(&i.id) == wanted)
     }
 
-    /// The instrument whose canonical URL is `url` (a `|version` suffix is ignored).
+    /// The instrument a `questionnaire` canonical URL names (a `|version` suffix is
+    /// ignored): its own `url` or one in its `derivedFrom`; failing that, another
+    /// publisher's URL for the same form, recognised by its last path segment being the
+    /// instrument's panel code (`http://loinc.org/q/44249-1`, `Questionnaire/44249-1`)
+    /// or its id, spelled loosely with or without a `questionnaire` prefix or suffix
+    /// (`http://hl7.org/fhir/Questionnaire/phq-9-questionnaire`).
     pub fn by_url(&self, url: &str) -> Option<&Instrument> {
-        let url = url.split('|').next().unwrap_or(url);
-        self.instruments.iter().find(|i| i.url == url)
+        let url = url.split('|').next().unwrap_or(url).trim();
+        if url.is_empty() {
+            return None;
+        }
+        if let Some(exact) = self
+            .instruments
+            .iter()
+            .find(|i| i.url == url || i.derived_from.iter().any(|d| d == url))
+        {
+            return Some(exact);
+        }
+        let last = url
+            .trim_end_matches('/')
+            .rsplit(['/', ':'])
+            .next()
+            .unwrap_or(url);
+        if let Some(by_code) = self
+            .instruments
+            .iter()
+            .find(|i| i.codes.iter().any(|c| c.code == last))
+        {
+            return Some(by_code);
+        }
+        let loose = loose_id(last);
+        let loose = loose
+            .strip_prefix("questionnaire")
+            .or_else(|| loose.strip_suffix("questionnaire"))
+            .unwrap_or(&loose);
+        if loose.is_empty() {
+            return None;
+        }
+        self.instruments.iter().find(|i| loose_id(&i.id) == loose)
+    }
+
+    /// The instrument whose panel code, or items' codes, `codes` name: for responses
+    /// that identify their items by code instead of naming a questionnaire Rapport
+    /// knows. A panel code decides at once; otherwise the instrument with the most
+    /// of `codes` among its items' codes wins.
+    pub fn by_codes<'a>(&self, codes: impl IntoIterator<Item = &'a str>) -> Option<&Instrument> {
+        let codes: Vec<&str> = codes.into_iter().collect();
+        if let Some(panel) = self
+            .instruments
+            .iter()
+            .find(|i| i.codes.iter().any(|c| codes.contains(&c.code.as_str())))
+        {
+            return Some(panel);
+        }
+        self.instruments
+            .iter()
+            .map(|i| {
+                let named = codes
+                    .iter()
+                    .filter(|c| i.item_by_code(None, c).is_some() || i.is_total_code(None, c))
+                    .count();
+                (i, named)
+            })
+            .filter(|(_, named)| *named > 0)
+            .max_by_key(|(_, named)| *named)
+            .map(|(i, _)| i)
     }
 
     /// The instruments in order.
@@ -722,6 +998,14 @@ impl Registry {
             .flat_map(|i| i.items.iter().map(|it| it.link_id.as_str()))
             .collect()
     }
+}
+
+/// An id with case, hyphens, underscores and white space dropped (`PHQ-9` → `phq9`).
+pub fn loose_id(id: &str) -> String {
+    id.chars()
+        .filter(|c| !matches!(c, '-' | '_') && !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Formats a number without a trailing `.0` for whole numbers.

@@ -47,9 +47,13 @@ pub mod track;
 
 pub use csv::{load_csv, write_csv};
 pub use error::{InputError, InstrumentError, Location, MAX_PROBLEMS, Problem};
-pub use fhir::{SESSION_EXTENSION_URL, load_bundle, to_bundle};
-pub use input::load;
-pub use instrument::{Construct, Direction, Instrument, Item, ItemKind, Registry, fmt_num};
+pub use fhir::{
+    SESSION_EXTENSION_URL, load_bundle, load_bundle_with_notices, to_bundle, write_bundle,
+};
+pub use input::{Loaded, load, load_with_notices};
+pub use instrument::{
+    Code, Construct, Direction, Instrument, Item, ItemKind, Registry, TotalItem, fmt_num, loose_id,
+};
 pub use response::{AnswerProblem, Response, check_answers, parse_date};
 pub use score::{ScoreError, ScoreReport, ScoredResponse, Subscales, score, score_all};
 pub use settings::{Overrides, Rule, Settings, SettingsError};

@@ -114,14 +114,17 @@ impl Settings {
     /// 0. [`Settings::from_overrides`] checks the command line's values as it parses
     /// them.
     pub fn check(&self, registry: &Registry) -> Result<(), SettingsError> {
-        let known = |what: &str, id: &str| {
-            if registry.get(id).is_some() {
-                Ok(())
-            } else {
-                Err(refuse(format!(
-                    "{what}: unknown instrument {id:?}; `rapport measures list` shows the ids"
-                )))
-            }
+        // Stored settings are looked up by the registry's own id, so another spelling
+        // (which `get` would accept) would be silently ignored: refuse it.
+        let known = |what: &str, id: &str| match registry.get(id) {
+            Some(i) if i.id == id => Ok(()),
+            Some(i) => Err(refuse(format!(
+                "{what}: instrument {id:?} is spelled {:?} in settings; write it so",
+                i.id
+            ))),
+            None => Err(refuse(format!(
+                "{what}: unknown instrument {id:?}; `rapport measures list` shows the ids"
+            ))),
         };
         for (id, value) in &self.cutoffs {
             known("cut-off", id)?;
@@ -339,6 +342,12 @@ mod tests {
             })
             .contains("reliable-change index for ors")
         );
+        assert!(
+            refused(|s| {
+                s.cutoffs.insert("phq9".into(), 12.0);
+            })
+            .contains("spelled \"phq-9\" in settings")
+        );
         assert!(refused(|s| s.drop_all = Some(-1.0)).contains("above 0"));
         assert!(refused(|s| s.sd_k = 0.0).contains("k of the statistical rule"));
         assert!(
@@ -356,12 +365,12 @@ mod tests {
     }
 
     #[test]
-    fn assignments_name_instruments_in_any_case_and_bare_drops_apply_to_all() {
+    fn assignments_name_instruments_as_people_spell_them_and_bare_drops_apply_to_all() {
         let o = Overrides {
-            cutoffs: vec!["ORS=32".into()],
+            cutoffs: vec!["ORS=32".into(), "gad7=9".into()],
             srs_cutoff: Some(36.1),
-            reliable_change: vec!["phq-9=5".into()],
-            drops: vec!["2".into(), "wai-sr=4".into()],
+            reliable_change: vec!["PHQ9=5".into()],
+            drops: vec!["2".into(), "waisr=4".into()],
             rules: vec![Rule::Statistical, Rule::Drop],
             sd_k: 1.0,
             repair_window: 2,
@@ -369,6 +378,7 @@ mod tests {
         let s = Settings::from_overrides(&o, &Registry::builtin()).unwrap();
         assert_eq!(s.cutoffs.get("ors"), Some(&32.0));
         assert_eq!(s.cutoffs.get("srs"), Some(&36.1));
+        assert_eq!(s.cutoffs.get("gad-7"), Some(&9.0));
         assert_eq!(s.reliable_change.get("phq-9"), Some(&5.0));
         assert_eq!(s.drop_all, Some(2.0));
         assert_eq!(s.drops.get("wai-sr"), Some(&4.0));

@@ -58,6 +58,31 @@ pub fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
+/// Writes to `path`, or to standard output when there is none, through a buffer, with
+/// `write` producing the bytes as it goes (for outputs too large to build whole).
+pub fn write_output_with(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    match path {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            write(&mut out).with_context(|| format!("writing {}", path.display()))?;
+            out.flush()
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(())
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut out)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
 /// Writes `text` to `path`.
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))

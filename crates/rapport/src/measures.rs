@@ -1,6 +1,9 @@
 //! `rapport measures`: reads the input, hands the work to `rapport_measures` and the
 //! rendering to `rapport_report`, and writes the output only once everything has
-//! succeeded, so a bad row never leaves partial output behind.
+//! succeeded, so a bad row never leaves partial output behind. (`export --format fhir`
+//! streams its Bundle, but only after the whole input has loaded and been checked.)
+//! What a reader inferred (session numbers of a FHIR Bundle without them) is said on
+//! stderr. Instrument ids are taken as people spell them (`phq9`, `GAD-7`, `waisr`).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +16,7 @@ use crate::cli::{
     TrackFormat,
 };
 use crate::exit::BadInput;
-use crate::io::{read_input, write_output};
+use crate::io::{read_input, write_output, write_output_with};
 
 /// Runs `rapport measures`.
 pub fn run(args: MeasuresArgs) -> anyhow::Result<()> {
@@ -50,10 +53,17 @@ fn registry(options: &InstrumentOptions) -> anyhow::Result<Registry> {
 
 fn load(io: &IoOptions, registry: &Registry) -> anyhow::Result<Vec<Response>> {
     let input = read_input(&io.input)?;
-    let responses = rapport_measures::load(&input.bytes, input.label(), registry)?;
+    let loaded = rapport_measures::load_with_notices(&input.bytes, input.label(), registry)?;
+    for notice in &loaded.notices {
+        eprintln!("rapport: note: {notice}");
+    }
     // Counts only: answers never reach the logs above debug level.
-    tracing::info!("read {} responses from {}", responses.len(), input.label());
-    Ok(responses)
+    tracing::info!(
+        "read {} responses from {}",
+        loaded.responses.len(),
+        input.label()
+    );
+    Ok(loaded.responses)
 }
 
 /// The scoring options common to `score` and `track`, with track's own on top.
@@ -161,11 +171,14 @@ fn track(args: TrackArgs) -> anyhow::Result<()> {
 fn export(args: ExportArgs) -> anyhow::Result<()> {
     let registry = registry(&args.io.instruments)?;
     let responses = load(&args.io, &registry)?;
-    let text = match args.format {
-        ExportFormat::Fhir => rapport_measures::fhir::to_json_pretty(&rapport_measures::to_bundle(
-            &responses, &registry,
-        )),
-        ExportFormat::Csv => rapport_measures::write_csv(&responses, &registry),
-    };
-    write_output(args.io.output.as_deref(), &text)
+    match args.format {
+        // Streamed entry by entry: a large caseload never sits whole in memory as JSON.
+        ExportFormat::Fhir => write_output_with(args.io.output.as_deref(), |out| {
+            rapport_measures::write_bundle(&responses, &registry, out)
+        }),
+        ExportFormat::Csv => write_output(
+            args.io.output.as_deref(),
+            &rapport_measures::write_csv(&responses, &registry),
+        ),
+    }
 }

@@ -412,3 +412,228 @@ fn reads_standard_input() {
         .success()
         .stdout(predicate::str::contains("A,1,2026-01-05,srs,35,,below_cutoff"));
 }
+
+fn fhir_data(name: &str) -> String {
+    data(&format!("fhir/{name}"))
+}
+
+#[test]
+fn instrument_ids_take_common_spellings() {
+    let canonical = rapport()
+        .args(["measures", "questionnaire", "phq-9"])
+        .assert()
+        .success();
+    for spelled in ["phq9", "PHQ-9", "PHQ9", "phq_9"] {
+        rapport()
+            .args(["measures", "questionnaire", spelled])
+            .assert()
+            .success()
+            .stdout(canonical.get_output().stdout.clone());
+    }
+    for (spelled, id) in [("gad7", "gad-7"), ("waisr", "wai-sr"), ("WAI_SR", "wai-sr")] {
+        let out = rapport()
+            .args(["measures", "questionnaire", spelled])
+            .assert()
+            .success();
+        assert_eq!(json_of(&out.get_output().stdout)["id"], id);
+    }
+    rapport()
+        .args(["measures", "questionnaire", "phq"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown instrument \"phq\""));
+    // And in ID=POINTS options.
+    rapport()
+        .args([
+            "measures",
+            "score",
+            &data("caseload.csv"),
+            "--cutoff",
+            "PHQ9=30",
+            "--rci",
+            "gad7=2",
+        ])
+        .assert()
+        .success();
+    rapport()
+        .args([
+            "measures",
+            "score",
+            &data("caseload.csv"),
+            "--cutoff",
+            "phq=30",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--cutoff phq=30: unknown instrument",
+        ));
+    rapport()
+        .args([
+            "measures",
+            "track",
+            &data("caseload.csv"),
+            "--drop",
+            "waisr=2",
+        ])
+        .assert()
+        .success();
+}
+
+#[test]
+fn questionnaire_carries_loinc_codes_and_both_weights() {
+    let out = rapport()
+        .args(["measures", "questionnaire", "gad7"])
+        .assert()
+        .success();
+    let q = json_of(&out.get_output().stdout);
+    assert_eq!(q["code"][0]["code"], "69737-5");
+    let items = q["item"].as_array().unwrap();
+    assert_eq!(items[1]["linkId"], "item1");
+    assert_eq!(
+        items[1]["code"],
+        serde_json::json!([{"system": "http://loinc.org", "code": "69725-0"}])
+    );
+    assert_eq!(items[2]["code"][0]["code"], "68509-9");
+    assert_eq!(
+        items[2]["answerOption"][3]["valueCoding"]["code"],
+        "LA6571-9"
+    );
+    let urls: Vec<&str> = items[2]["answerOption"][3]["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "http://hl7.org/fhir/StructureDefinition/itemWeight",
+            "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+        ]
+    );
+    let total = items.last().unwrap();
+    assert_eq!(total["code"][0]["code"], "70274-6");
+    assert_eq!(total["readOnly"], true);
+}
+
+#[test]
+fn ehr_bundle_without_session_numbers_is_numbered_with_a_notice() {
+    let file = fhir_data("ehr-no-session.json");
+    let out = rapport()
+        .args(["measures", "score", &file, "--format", "csv"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "rapport: note: {file}: 5 responses (2 clients) carry no session number"
+        )))
+        .stderr(predicate::str::contains("in order of authored"));
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("p1,1,2026-01-05,phq-9,12,"), "{text}");
+    assert!(text.contains("p1,1,2026-01-05,gad-7,10,"), "{text}");
+    assert!(text.contains("p1,2,2026-01-19,phq-9,9,"), "{text}");
+    assert!(text.contains("p1,3,2026-02-02,phq-9,4,"), "{text}");
+    // A client mixing numbered and unnumbered responses: exit 2, naming the entry.
+    let file = fhir_data("mixed-sessions.json");
+    rapport()
+        .args(["measures", "score", &file])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "{file}:entry[1].resource.extension: no session number, though other responses of client p3 carry one"
+        )));
+}
+
+#[test]
+fn loinc_identified_responses_score() {
+    for (name, want) in [
+        ("lhc-forms-phq9.json", vec![("phq-9", 12.0)]),
+        ("sdc-phq9.json", vec![("phq-9", 9.0), ("phq-9", 4.0)]),
+        ("gad7-by-code.json", vec![("gad-7", 11.0)]),
+    ] {
+        let out = rapport()
+            .args(["measures", "score", &fhir_data(name)])
+            .assert()
+            .success();
+        let json = json_of(&out.get_output().stdout);
+        let got: Vec<(String, f64)> = json["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["instrument"].as_str().unwrap().to_string(),
+                    r["total"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, f64)> = want.into_iter().map(|(i, t)| (i.to_string(), t)).collect();
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+#[test]
+fn export_gives_full_urls_loinc_codes_and_totals() {
+    let out = rapport()
+        .args(["measures", "export", &fhir_data("ehr-no-session.json")])
+        .assert()
+        .success();
+    let b = json_of(&out.get_output().stdout);
+    let entries = b["entry"].as_array().unwrap();
+    assert_eq!(entries.len(), 5);
+    for e in entries {
+        assert!(e["fullUrl"].as_str().unwrap().starts_with("urn:uuid:"));
+    }
+    let phq = &entries[1]["resource"];
+    assert_eq!(phq["extension"][0]["valueInteger"], 1);
+    assert_eq!(phq["item"][0]["code"][0]["code"], "44250-9");
+    let total = phq["item"].as_array().unwrap().last().unwrap();
+    assert_eq!(total["code"][0]["code"], "44261-6");
+    assert_eq!(total["answer"][0]["valueInteger"], 12);
+}
+
+#[test]
+fn large_export_streams_a_valid_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("many.csv");
+    let mut text =
+        String::from("client,session,date,instrument,item1,item2,item3,item4,item5,item6,item7\n");
+    for n in 0..3000 {
+        text.push_str(&format!(
+            "C{},{},2026-01-{:02},gad-7,{},1,2,3,0,1,2\n",
+            n / 10,
+            n % 10 + 1,
+            n % 10 + 1,
+            n % 4
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let bundle = dir.path().join("many.json");
+    rapport()
+        .args([
+            "measures",
+            "export",
+            csv.to_str().unwrap(),
+            "-o",
+            bundle.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .stdout("");
+    let b = json_of(&std::fs::read(&bundle).unwrap());
+    assert_eq!(b["entry"].as_array().unwrap().len(), 3000);
+    // And it reads back as the same responses.
+    let back = rapport()
+        .args([
+            "measures",
+            "export",
+            bundle.to_str().unwrap(),
+            "--format",
+            "csv",
+        ])
+        .assert()
+        .success();
+    let again = String::from_utf8(back.get_output().stdout.clone()).unwrap();
+    assert_eq!(again.lines().count(), 3001);
+}

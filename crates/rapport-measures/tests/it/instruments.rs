@@ -160,3 +160,149 @@ fn item_text_file_fills_wai_sr_text() {
     assert_eq!(q["item"][0]["text"], "Supplied");
     assert_eq!(q["item"][1]["text"], "WAI-SR item 2");
 }
+
+/// LOINC codes of PHQ-9 (panel 44249-1) and GAD-7 (panel 69737-5), as LOINC publishes them.
+const PHQ9_ITEMS: [&str; 10] = [
+    "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3",
+    "44260-8", "69722-7",
+];
+const GAD7_ITEMS: [&str; 7] = [
+    "69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7",
+];
+
+#[test]
+fn phq9_and_gad7_items_carry_their_loinc_codes() {
+    let r = Registry::builtin();
+    for (id, panel, items, total) in [
+        ("phq-9", "44249-1", &PHQ9_ITEMS[..], "44261-6"),
+        ("gad-7", "69737-5", &GAD7_ITEMS[..], "70274-6"),
+    ] {
+        let i = r.get(id).unwrap();
+        assert_eq!(i.codes[0].code, panel);
+        assert_eq!(i.codes[0].system.as_deref(), Some("http://loinc.org"));
+        let codes: Vec<&str> = i.items.iter().map(|it| it.codes[0].code.as_str()).collect();
+        assert_eq!(codes, items, "{id}");
+        assert!(
+            i.items
+                .iter()
+                .all(|it| it.codes[0].system.as_deref() == Some("http://loinc.org"))
+        );
+        let t = i.total_item.as_ref().unwrap();
+        assert_eq!(t.codes[0].code, total);
+        // The total item is not answerable: the items, their ranges and totals are unchanged.
+        assert!(i.item(&t.link_id).is_none());
+        // The Questionnaire as printed carries them too.
+        let q = i.questionnaire_with_text(&Default::default());
+        let text = q.to_string();
+        for code in items.iter().chain([&total, &panel]) {
+            assert!(text.contains(&format!("\"{code}\"")), "{id} {code}");
+        }
+    }
+    assert_eq!(r.get("phq-9").unwrap().total_range(), (0.0, 27.0));
+    assert_eq!(r.get("gad-7").unwrap().total_range(), (0.0, 21.0));
+}
+
+#[test]
+fn loinc_answer_codes_are_weighted_as_published() {
+    use rapport_measures::ItemKind;
+    let r = Registry::builtin();
+    let frequency = [
+        ("LA6568-5", 0.0),
+        ("LA6569-3", 1.0),
+        ("LA6570-1", 2.0),
+        ("LA6571-9", 3.0),
+    ];
+    let difficulty = [
+        ("LA6572-7", 0.0),
+        ("LA6573-5", 1.0),
+        ("LA6575-0", 2.0),
+        ("LA6574-3", 3.0),
+    ];
+    for id in ["phq-9", "gad-7"] {
+        for item in &r.get(id).unwrap().items {
+            let ItemKind::Choice(options) = &item.kind else {
+                panic!("{id} {} is not a choice", item.link_id);
+            };
+            let got: Vec<(&str, f64)> = options
+                .iter()
+                .map(|o| (o.code.as_str(), o.weight))
+                .collect();
+            let want = if item.codes[0].code == "69722-7" {
+                &difficulty
+            } else {
+                &frequency
+            };
+            assert_eq!(got, want, "{id} {}", item.link_id);
+            assert!(
+                options
+                    .iter()
+                    .all(|o| o.system.as_deref() == Some("http://loinc.org"))
+            );
+        }
+    }
+}
+
+#[test]
+fn answer_weights_are_written_as_item_weight_and_ordinal_value() {
+    let both = |q: &serde_json::Value| {
+        for item in q["item"].as_array().unwrap() {
+            for option in item["answerOption"].as_array().into_iter().flatten() {
+                let urls: Vec<&str> = option["extension"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["url"].as_str().unwrap())
+                    .collect();
+                assert!(urls.contains(&"http://hl7.org/fhir/StructureDefinition/itemWeight"));
+                assert!(urls.contains(&"http://hl7.org/fhir/StructureDefinition/ordinalValue"));
+            }
+        }
+    };
+    for i in Registry::builtin().iter() {
+        // In the shipped file itself, not only in what is printed.
+        both(&i.questionnaire);
+        both(&i.questionnaire_with_text(&Default::default()));
+    }
+    // A clinic file that gives only R4's ordinalValue is printed with both.
+    let text = String::from_utf8(crate::helpers::read_fixture("custom-instrument.json")).unwrap();
+    let custom = rapport_measures::Instrument::from_json(&text, "custom-instrument.json").unwrap();
+    let q = custom.questionnaire_with_text(&Default::default());
+    let energy = &q["item"][1]["item"][1];
+    assert_eq!(energy["linkId"], "energy");
+    let urls: Vec<&str> = energy["answerOption"][2]["extension"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "http://hl7.org/fhir/StructureDefinition/ordinalValue",
+            "http://hl7.org/fhir/StructureDefinition/itemWeight"
+        ]
+    );
+    assert_eq!(energy["answerOption"][2]["extension"][1]["valueDecimal"], 4);
+}
+
+#[test]
+fn instrument_ids_are_taken_as_people_spell_them() {
+    let r = Registry::builtin();
+    for (spelled, id) in [
+        ("phq9", "phq-9"),
+        ("PHQ-9", "phq-9"),
+        ("PHQ9", "phq-9"),
+        ("phq_9", "phq-9"),
+        ("phq 9", "phq-9"),
+        ("gad7", "gad-7"),
+        ("GAD_7", "gad-7"),
+        ("waisr", "wai-sr"),
+        ("WAI-SR", "wai-sr"),
+        ("wai_sr", "wai-sr"),
+        ("SRS", "srs"),
+    ] {
+        assert_eq!(r.get(spelled).map(|i| i.id.as_str()), Some(id), "{spelled}");
+    }
+    assert!(r.get("phq").is_none());
+    assert!(r.get("-").is_none());
+}

@@ -222,3 +222,14 @@ fn duplicates_across_instruments_are_fine() {
         2
     );
 }
+
+#[test]
+fn the_instrument_column_takes_common_spellings() {
+    let responses = crate::helpers::load(
+        "client,session,date,instrument,item1,item2,item3,item4,item5,item6,item7\n\
+         A,1,2026-01-05,GAD7,1,1,1,1,1,1,1\n\
+         A,2,2026-01-12,gad_7,0,1,0,1,0,1,0\n",
+    );
+    let ids: Vec<&str> = responses.iter().map(|r| r.instrument.as_str()).collect();
+    assert_eq!(ids, ["gad-7", "gad-7"]);
+}
