@@ -13,6 +13,7 @@ use crate::corpus::{Corpus, Label, LabelledSession};
 use crate::linear::{fit_temperature, rescale};
 use crate::metrics::{Confusion, auc, expected_calibration_error};
 use crate::model::{Model, Prediction, TrainError, TrainOptions, argmax, turns_of};
+use crate::task::Task;
 
 /// Cross-validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -38,8 +39,8 @@ pub enum EvalError {
 /// Agreement on one coding task, over all test folds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskResult {
-    /// The task's name (`counselor_behaviour`, `question_type`...).
-    pub task: String,
+    /// The task.
+    pub task: Task,
     /// Which utterances it covers.
     pub scope: String,
     /// Expert against predicted codes.
@@ -53,8 +54,8 @@ pub struct TaskResult {
 /// The headline figures of one task, as stored with a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskFigures {
-    /// The task's name.
-    pub task: String,
+    /// The task.
+    pub task: Task,
     /// Utterances scored.
     pub utterances: usize,
     /// Macro-averaged F1.
@@ -106,9 +107,9 @@ pub struct QualityFigures {
 }
 
 impl EvalSummary {
-    /// The figures of one task, by name.
-    pub fn task(&self, name: &str) -> Option<&TaskFigures> {
-        self.tasks.iter().find(|t| t.task == name)
+    /// The figures of one task.
+    pub fn task(&self, task: Task) -> Option<&TaskFigures> {
+        self.tasks.iter().find(|t| t.task == task)
     }
 }
 
@@ -141,7 +142,7 @@ impl EvalReport {
                 .tasks
                 .iter()
                 .map(|t| TaskFigures {
-                    task: t.task.clone(),
+                    task: t.task,
                     utterances: t.confusion.total(),
                     macro_f1: t.confusion.macro_f1(),
                     per_class_f1: t
@@ -302,10 +303,10 @@ pub fn cross_validate(
         groups,
         sessions: corpus.sessions.len(),
         tasks: vec![
-            behaviour.finish("counselor_behaviour", "all counsellor utterances"),
-            question.finish("question_type", "expert-coded questions"),
-            reflection.finish("reflection_type", "expert-coded reflections"),
-            talk.finish("client_talk", "all client utterances"),
+            behaviour.finish(Task::CounselorBehaviour),
+            question.finish(Task::QuestionType),
+            reflection.finish(Task::ReflectionType),
+            talk.finish(Task::ClientTalk),
         ],
         mi_quality,
     })
@@ -334,7 +335,7 @@ impl Scorer {
     /// temperature fitted on the other folds' held-out codes (cross-fitting), so no
     /// utterance calibrates its own confidence; the temperature fitted on all folds is
     /// the one a model trained on all the data uses.
-    fn finish(self, task: &str, scope: &str) -> TaskResult {
+    fn finish(self, task: Task) -> TaskResult {
         let mut confusion = Confusion::new(&self.labels);
         let mut confidences = Vec::new();
         for (f, fold) in self.folds.iter().enumerate() {
@@ -355,8 +356,8 @@ impl Scorer {
         }
         let all: Vec<&(Vec<f32>, usize)> = self.folds.iter().flatten().collect();
         TaskResult {
-            task: task.to_string(),
-            scope: scope.to_string(),
+            task,
+            scope: task.scope().to_string(),
             calibration_error: expected_calibration_error(&confidences, 10),
             temperature: fit_temperature(&all),
             confusion,

@@ -6,6 +6,7 @@
 //! - [`context`]: the conversation layer (first-pass codes of the turns around each one);
 //! - [`model`]: the four heads, training, and the safetensors model file;
 //! - [`corpus`]: expert-coded training data (AnnoMI's CSV layout);
+//! - [`task`]: the four coding tasks, one head each;
 //! - [`eval`] and [`metrics`]: grouped cross-validation and agreement figures;
 //! - [`coder`]: coding a transcript and summarising the session;
 //! - [`quality`]: the session-quality model (P(high-quality MI) from words and code profile);
@@ -21,6 +22,7 @@ pub mod linear;
 pub mod metrics;
 pub mod model;
 pub mod quality;
+pub mod task;
 pub mod text;
 pub mod vectorizer;
 
@@ -31,3 +33,4 @@ pub use model::{
     EncoderRef, FINGERPRINT_TEXT, Model, ModelError, ModelInfo, SessionPrediction, TrainError,
     TrainOptions,
 };
+pub use task::Task;

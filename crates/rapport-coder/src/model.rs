@@ -21,6 +21,7 @@ use crate::linear::{FitError, FitOptions, Softmax, rescale};
 use crate::quality::{
     self, QualityError, QualityModel, QualityOptions, QualityParts, SessionEvidence,
 };
+use crate::task::Task;
 use crate::vectorizer::{SparseVec, TfidfBlock};
 
 /// Folds of the inner cross-validation when no conversation layer sets them.
@@ -580,10 +581,10 @@ impl Model {
     /// (tasks it lacks keep theirs).
     pub fn calibrate(&mut self, evaluation: &EvalSummary) {
         for (task, head) in [
-            ("counselor_behaviour", &mut self.heads.behaviour),
-            ("question_type", &mut self.heads.question_type),
-            ("reflection_type", &mut self.heads.reflection_type),
-            ("client_talk", &mut self.heads.talk),
+            (Task::CounselorBehaviour, &mut self.heads.behaviour),
+            (Task::QuestionType, &mut self.heads.question_type),
+            (Task::ReflectionType, &mut self.heads.reflection_type),
+            (Task::ClientTalk, &mut self.heads.talk),
         ] {
             if let Some(figures) = evaluation.task(task) {
                 head.temperature = figures.temperature;

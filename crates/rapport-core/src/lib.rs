@@ -9,6 +9,7 @@
 
 pub mod accuracy;
 pub mod codes;
+pub mod fault;
 pub mod formats;
 pub mod session;
 pub mod summary;
@@ -18,6 +19,7 @@ pub use accuracy::{Agreement, HUMAN_CLIENT, HUMAN_COUNSELOR, ModelAccuracy};
 pub use codes::{
     Behaviour, CodedUtterance, CounselorCode, QuestionType, ReflectionType, Talk, UtteranceCode,
 };
+pub use fault::Fault;
 pub use formats::{InputFormat, ReadError, ReadOptions, ReadOutcome, read_transcripts};
 pub use session::{CodedSession, Report};
 pub use summary::{Band, Metric, Summary};

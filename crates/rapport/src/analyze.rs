@@ -3,22 +3,18 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use rapport_coder::ModelInfo;
+use rapport_analysis::{Analyzer, Mode};
 use rapport_core::{InputFormat, ReadOptions, Report, Transcript, read_transcripts};
-
-use rapport_core::{Agreement, ModelAccuracy};
-use rayon::prelude::*;
 
 use crate::cli::{AnalyzeArgs, InputFormatArg};
 use crate::exit::BadInput;
 use crate::io::read_input;
-use crate::pipeline::Pipeline;
-use crate::progress;
+use crate::progress::Bars;
 
 /// Runs `rapport analyze`.
 pub fn run(args: AnalyzeArgs) -> Result<()> {
-    let pipeline = Pipeline::load(args.fast, args.model.as_deref())?;
-    let coder = &pipeline.coder;
+    let mode = if args.fast { Mode::Fast } else { Mode::Default };
+    let analyzer = Analyzer::load(mode, args.model.as_deref())?;
     let options = ReadOptions {
         counselor_names: args.counselors.clone(),
     };
@@ -26,20 +22,9 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     for notice in &notices {
         eprintln!("rapport: {notice}");
     }
-    let embeddings = pipeline.embed(&transcripts)?;
-    let bar = progress::bar(transcripts.len() as u64, "coding sessions");
-    let sessions = transcripts
-        .par_iter()
-        .zip(&embeddings)
-        .map(|(t, e)| {
-            let session = coder.code(t, e.as_deref());
-            bar.inc(1);
-            session
-        })
-        .collect::<Result<_, _>>()?;
-    bar.finish_and_clear();
+    let sessions = analyzer.code(&transcripts, &Bars::default())?;
     let report = Report { sessions };
-    crate::output::write(&args, &report, &accuracy(&coder.model().info))
+    crate::output::write(&args, &report, &analyzer.accuracy())
 }
 
 /// Reads every input (`-` is standard input), in order, with the notices the readers gave.
@@ -58,28 +43,6 @@ pub fn read_all(
         transcripts.extend(outcome.transcripts);
     }
     Ok((transcripts, notices))
-}
-
-/// The model card's cross-validated figures, as the reports state them.
-fn accuracy(info: &ModelInfo) -> ModelAccuracy {
-    let agreement = |task: &str| {
-        let figures = info.evaluation.as_ref()?.task(task)?;
-        Some(Agreement {
-            macro_f1: figures.macro_f1,
-            kappa: figures.kappa,
-        })
-    };
-    ModelAccuracy {
-        model: info.name.clone(),
-        method: info.evaluation.as_ref().map(|e| {
-            format!(
-                "{}-fold cross-validation on {} grouped by {} ({} sessions)",
-                e.folds, info.data, e.group_by, e.sessions
-            )
-        }),
-        counselor: agreement("counselor_behaviour"),
-        client: agreement("client_talk"),
-    }
 }
 
 fn input_format(path: &Path, forced: Option<InputFormatArg>) -> Result<InputFormat> {

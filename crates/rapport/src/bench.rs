@@ -10,7 +10,6 @@ use rapport_core::ReadOptions;
 
 use crate::analyze::read_all;
 use crate::cli::BenchArgs;
-use crate::eval::run_peer;
 use crate::exit::BadInput;
 
 /// Runs `rapport bench`.
@@ -47,7 +46,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         );
     }
     if let (Some(script), Some(data)) = (&args.peer, peer_data) {
-        let peer = run_peer(script, data)?;
+        let peer = rapport_analysis::peer::run(script, data)?;
         let speed = peer
             .predict_speed()
             .context("the peer printed no prediction speed")?;

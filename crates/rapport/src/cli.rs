@@ -247,12 +247,13 @@ pub enum ModeArg {
 }
 
 impl ModeArg {
-    /// The modes to run, default first: `true` means fast.
-    pub fn fast_flags(self) -> Vec<bool> {
+    /// The modes to run, default first.
+    pub fn modes(self) -> Vec<rapport_analysis::Mode> {
+        use rapport_analysis::Mode;
         match self {
-            ModeArg::Both => vec![false, true],
-            ModeArg::Default => vec![false],
-            ModeArg::Fast => vec![true],
+            ModeArg::Both => Mode::ALL.to_vec(),
+            ModeArg::Default => vec![Mode::Default],
+            ModeArg::Fast => vec![Mode::Fast],
         }
     }
 }

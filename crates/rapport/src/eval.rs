@@ -1,34 +1,25 @@
 //! `rapport eval`: grouped cross-validation of the coder, optionally beside the peer
 //! baseline script run on the same file.
 
-use std::process::Command;
-
-use anyhow::{Context, Result, bail};
-use rapport_coder::{Corpus, EvalReport, EvalSummary, TrainOptions, cross_validate};
+use anyhow::Result;
+use rapport_analysis::peer::{self, PeerFigures};
+use rapport_analysis::{AnalysisError, training};
+use rapport_coder::{Corpus, EvalReport, EvalSummary, Task};
 
 use crate::cli::EvalArgs;
-use crate::pipeline;
-use crate::progress;
+use crate::progress::Bars;
 
 /// Runs `rapport eval`.
 pub fn run(args: EvalArgs) -> Result<()> {
-    let mut corpus = Corpus::from_path(&args.data, &args.group_by)?;
-    let modes = args.mode.fast_flags();
-    if modes.contains(&false) {
-        pipeline::embed_corpus(&mut corpus, &TrainOptions::encoder())?;
-    }
+    let mut corpus = Corpus::from_path(&args.data, &args.group_by).map_err(AnalysisError::from)?;
+    let modes = args.mode.modes();
+    let progress = Bars::default();
+    training::embed_for(&mut corpus, &modes, &progress)?;
     let mut reports = Vec::new();
-    for fast in modes {
-        let (options, name) = if fast {
-            (TrainOptions::fast(), "rapport --fast")
-        } else {
-            (TrainOptions::encoder(), "rapport")
-        };
-        let bar = progress::bar(args.folds as u64, "cross-validating");
-        let report = cross_validate(&corpus, args.folds, &args.group_by, &options, &|| {
-            bar.inc(1)
-        })?;
-        bar.finish_and_clear();
+    for mode in modes {
+        let name = mode.label();
+        let report =
+            training::cross_validate(&corpus, mode, args.folds, &args.group_by, &progress)?;
         if !args.json {
             println!("== {name} ==");
             print!("{report}");
@@ -45,66 +36,11 @@ pub fn run(args: EvalArgs) -> Result<()> {
         return Ok(());
     }
     let peer = match &args.peer {
-        Some(script) => Some(run_peer(script, &args.data)?),
+        Some(script) => Some(peer::run(script, &args.data)?),
         None => None,
     };
     print_side_by_side(&reports, peer.as_ref());
     Ok(())
-}
-
-/// The peer's macro-F1 for therapist behaviour and client talk.
-pub struct PeerFigures {
-    therapist: f64,
-    client: f64,
-    raw: String,
-}
-
-impl PeerFigures {
-    /// Utterances per second over both of the peer's prediction runs (therapist and
-    /// client), from the counts and speeds it prints.
-    pub fn predict_speed(&self) -> Option<f64> {
-        let mut utterances = 0.0;
-        let mut seconds = 0.0;
-        for line in self.raw.lines().filter(|l| l.contains("utterances/s")) {
-            let inside = line.rsplit_once('(')?.1;
-            let mut words = inside.split_whitespace();
-            let n: f64 = words.next()?.parse().ok()?;
-            let rate: f64 = words.nth(1)?.parse().ok()?;
-            utterances += n;
-            seconds += n / rate;
-        }
-        (seconds > 0.0).then(|| utterances / seconds)
-    }
-}
-
-pub fn run_peer(script: &std::path::Path, data: &std::path::Path) -> Result<PeerFigures> {
-    let output = Command::new("python3")
-        .arg(script)
-        .arg(data)
-        .output()
-        .with_context(|| format!("running python3 {}", script.display()))?;
-    if !output.status.success() {
-        bail!(
-            "the peer script {} failed ({}); it needs `python3 -m pip install scikit-learn`:\n{}",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let raw = String::from_utf8_lossy(&output.stdout).into_owned();
-    let figure = |who: &str| -> Result<f64> {
-        raw.lines()
-            .find(|l| l.starts_with(who))
-            .and_then(|l| l.split("macro-F1").nth(1))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .with_context(|| format!("the peer printed no macro-F1 for {who}"))
-    };
-    Ok(PeerFigures {
-        therapist: figure("therapist")?,
-        client: figure("client")?,
-        raw,
-    })
 }
 
 fn print_side_by_side(reports: &[(&str, EvalReport)], peer: Option<&PeerFigures>) {
@@ -125,12 +61,7 @@ fn print_side_by_side(reports: &[(&str, EvalReport)], peer: Option<&PeerFigures>
         print!(" {:>15}", "peer");
     }
     println!();
-    for task in [
-        "counselor_behaviour",
-        "question_type",
-        "reflection_type",
-        "client_talk",
-    ] {
+    for task in Task::ALL {
         print!("{task:<22}");
         for (_, summary) in &summaries {
             match summary.task(task) {
@@ -140,8 +71,8 @@ fn print_side_by_side(reports: &[(&str, EvalReport)], peer: Option<&PeerFigures>
         }
         if let Some(peer) = peer {
             let theirs = match task {
-                "counselor_behaviour" => format!("{:.3}", peer.therapist),
-                "client_talk" => format!("{:.3}", peer.client),
+                Task::CounselorBehaviour => format!("{:.3}", peer.therapist),
+                Task::ClientTalk => format!("{:.3}", peer.client),
                 _ => "-".into(),
             };
             print!(" {theirs:>15}");

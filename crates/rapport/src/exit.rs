@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use rapport_core::Fault;
+
 /// An error caused by what the user supplied (a file, a flag value): exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -25,26 +27,23 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     }
 }
 
+/// The first error in the chain that knows whose fault it is decides; an error nobody
+/// classified is ours.
 fn is_bad_input(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause.is::<BadInput>()
-            || cause.is::<rapport_core::ReadError>()
-            || cause.is::<rapport_measures::InputError>()
-            || cause.is::<rapport_measures::InstrumentError>()
-            || cause.is::<rapport_measures::SettingsError>()
-            || matches!(
-                cause.downcast_ref::<rapport_coder::CorpusError>(),
-                Some(e) if !matches!(e, rapport_coder::CorpusError::Embeddings { .. })
-            )
-            || cause.is::<rapport_coder::LoadError>()
-            || matches!(
-                cause.downcast_ref::<rapport_coder::EvalError>(),
-                Some(
-                    rapport_coder::EvalError::TooFewGroups { .. }
-                        | rapport_coder::EvalError::TooFewFolds(_)
-                )
-            )
-    })
+    err.chain().find_map(fault_of) == Some(Fault::Input)
+}
+
+fn fault_of(cause: &(dyn std::error::Error + 'static)) -> Option<Fault> {
+    if let Some(analysis) = cause.downcast_ref::<rapport_analysis::AnalysisError>() {
+        return Some(analysis.fault());
+    }
+    // These libraries' errors are all about their input.
+    let input = cause.is::<BadInput>()
+        || cause.is::<rapport_core::ReadError>()
+        || cause.is::<rapport_measures::InputError>()
+        || cause.is::<rapport_measures::InstrumentError>()
+        || cause.is::<rapport_measures::SettingsError>();
+    input.then_some(Fault::Input)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

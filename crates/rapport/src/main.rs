@@ -10,7 +10,6 @@ mod exit;
 mod io;
 mod measures;
 mod output;
-mod pipeline;
 mod progress;
 mod serve;
 mod train;

@@ -6,73 +6,41 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rapport_coder::{Corpus, Model, TrainOptions, cross_validate};
+use rapport_analysis::{AnalysisError, training};
+use rapport_coder::Corpus;
 
 use crate::cli::TrainArgs;
-use crate::pipeline;
-use crate::progress;
-
-/// The default model's file name.
-pub const DEFAULT_FILE: &str = "rapport-coder.safetensors";
-/// The fast model's file name.
-pub const FAST_FILE: &str = "rapport-coder-fast.safetensors";
+use crate::progress::Bars;
 
 /// Runs `rapport train`.
 pub fn run(args: TrainArgs) -> Result<()> {
-    let mut corpus = Corpus::from_path(&args.data, &args.group_by)?;
+    let mut corpus = Corpus::from_path(&args.data, &args.group_by).map_err(AnalysisError::from)?;
     tracing::info!(
         sessions = corpus.sessions.len(),
         utterances = corpus.utterances(),
         "training data read"
     );
-    let modes = args.mode.fast_flags();
-    let encoder = if modes.contains(&false) {
-        Some(pipeline::embed_corpus(
-            &mut corpus,
-            &TrainOptions::encoder(),
-        )?)
-    } else {
-        None
-    };
+    let modes = args.mode.modes();
+    let progress = Bars::default();
+    let encoder = training::embed_for(&mut corpus, &modes, &progress)?;
     fs::create_dir_all(&args.output_dir)
         .with_context(|| format!("creating {}", args.output_dir.display()))?;
 
-    for fast in modes {
-        let (options, name, file) = if fast {
-            (TrainOptions::fast(), "rapport-coder-fast", FAST_FILE)
-        } else {
-            (TrainOptions::encoder(), "rapport-coder", DEFAULT_FILE)
-        };
+    for mode in modes {
         let evaluation = if args.folds > 0 {
-            let bar = progress::bar(args.folds as u64, "cross-validating");
-            let report = cross_validate(&corpus, args.folds, &args.group_by, &options, &|| {
-                bar.inc(1)
-            })?;
-            bar.finish_and_clear();
-            eprintln!("{name}:");
+            let report =
+                training::cross_validate(&corpus, mode, args.folds, &args.group_by, &progress)?;
+            eprintln!("{}:", mode.model_name());
             eprint!("{report}");
             Some(report.summary())
         } else {
             None
         };
-
-        let spinner = progress::spinner("training on all sessions");
-        let mut model = Model::train(&corpus, &options)?;
-        spinner.finish_and_clear();
-        if let Some(evaluation) = &evaluation {
-            model.calibrate(evaluation);
-        }
-        model.info.name = name.into();
-        model.info.evaluation = evaluation;
-        if !fast {
-            model.info.encoder = encoder.clone();
-        }
-
-        let path = args.output_dir.join(file);
-        let bytes = model.to_bytes()?;
+        let model = training::fit(&corpus, mode, evaluation, encoder.as_ref(), &progress)?;
+        let (bytes, card) = training::model_file(&model, &rebuild_command(&args))?;
+        let path = args.output_dir.join(mode.file_name());
         write_atomically(&path, &bytes)?;
         let card_path = path.with_extension("md");
-        let card = rapport_coder::card::render(&model.info, &rebuild_command(&args));
         write_atomically(&card_path, card.as_bytes())?;
         eprintln!(
             "rapport: wrote {} ({} KiB) and its model card {}",

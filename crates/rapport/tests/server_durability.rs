@@ -5,105 +5,13 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::{Server, create_user, http, sign_in};
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "a long enough password";
-
-/// One HTTP/1.1 request on a fresh connection; (status, headers, body).
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> std::io::Result<(u16, String, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes())?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response)?;
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status line"))?;
-    Ok((status, head.to_string(), body.to_string()))
-}
-
-/// A server process and the port it serves on.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(data: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
-            .arg(data)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("rapport serve starts");
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let mut line = String::new();
-        stderr
-            .read_line(&mut line)
-            .expect("the server says where it serves");
-        // Keep reading, so the server can still write to its stderr.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        let port = line
-            .split("http://127.0.0.1:")
-            .nth(1)
-            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("no port in {line:?}"));
-        Server { child, port }
-    }
-}
-
-/// Signs in; (cookie, csrf token).
-fn sign_in(port: u16) -> (String, String) {
-    let body = json!({"email": "dana@clinic.test", "password": PASSWORD}).to_string();
-    let (status, head, body) = http(
-        port,
-        "POST",
-        "/api/v1/login",
-        &[("Content-Type", "application/json")],
-        &body,
-    )
-    .unwrap();
-    assert_eq!(status, 200, "{body}");
-    let cookie = head
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .and_then(|c| c.split(';').next())
-        .expect("a session cookie")
-        .to_string();
-    let csrf = serde_json::from_str::<Value>(&body).unwrap()["csrf_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (cookie, csrf)
-}
 
 fn srs(n: usize) -> String {
     // A different, valid answer per session, so each stored row is recognisable.
@@ -116,34 +24,11 @@ fn srs(n: usize) -> String {
 fn kill_9_during_submissions_loses_no_acknowledged_answer() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut create = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args([
-            "admin",
-            "create-user",
-            "--email",
-            "dana@clinic.test",
-            "--name",
-            "Dana",
-            "--role",
-            "counsellor",
-            "--password-stdin",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    create
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    assert!(create.wait().unwrap().success());
+    create_user(&data, "dana@clinic.test", "counsellor");
 
     let mut server = Server::start(&data);
     let port = server.port;
-    let (cookie, csrf) = sign_in(port);
+    let (cookie, csrf) = sign_in(port, "dana@clinic.test");
     let auth = [
         ("Cookie", cookie.as_str()),
         ("X-CSRF-Token", csrf.as_str()),
@@ -217,9 +102,9 @@ fn kill_9_during_submissions_loses_no_acknowledged_answer() {
         acknowledged.len()
     );
 
-    let mut server = Server::start(&data);
+    let server = Server::start(&data);
     let port = server.port;
-    let (cookie, _) = sign_in(port);
+    let (cookie, _) = sign_in(port, "dana@clinic.test");
     let (status, _, body) = http(
         port,
         "GET",
@@ -272,7 +157,7 @@ fn kill_9_during_submissions_loses_no_acknowledged_answer() {
         acknowledged.len(),
         stored.len()
     );
-    terminate(&mut server.child);
+    server.terminate();
 
     let db_path = data.join("rapport.db");
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -288,20 +173,4 @@ fn kill_9_during_submissions_loses_no_acknowledged_answer() {
         verdict
     });
     assert_eq!(verdict, "ok");
-}
-
-/// Stops a server with SIGTERM and waits for it: it finishes requests in flight and
-/// exits 0.
-fn terminate(child: &mut Child) {
-    let status = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
-    assert!(
-        exit.success(),
-        "rapport serve exits 0 on SIGTERM, got {exit}"
-    );
 }

@@ -185,7 +185,11 @@ fn grouped_cross_validation_on_annomi_beats_the_peer() {
 
 /// Retrains one mode on AnnoMI without cross-validation and compares its weights with
 /// the shipped model's (temperatures come from the cross-validation, so they are not
-/// compared).
+/// compared). The encoder's arithmetic is not bit-identical across CPUs (the matrix
+/// kernels sum in a different order with AVX-512 than with AVX2), and the optimiser
+/// carries those last-digit differences into the weights: each head must match within
+/// 1% of its largest weight. A change to the data, features or training moves weights
+/// by tens of percent.
 fn assert_shipped_model_is_rebuilt(mode: &str, file: &str) {
     let Some(data) = annomi() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -214,7 +218,11 @@ fn assert_shipped_model_is_rebuilt(mode: &str, file: &str) {
             .zip(&b.weights)
             .map(|(x, y)| (x - y).abs())
             .fold(0.0f32, f32::max);
-        assert!(max_gap < 1e-3, "{mode}: weights differ by {max_gap}");
+        let largest = b.weights.iter().map(|w| w.abs()).fold(0.0f32, f32::max);
+        assert!(
+            max_gap < 0.01 * largest,
+            "{mode}: weights differ by {max_gap} (largest weight {largest})"
+        );
     }
 }
 

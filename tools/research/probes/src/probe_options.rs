@@ -3,8 +3,8 @@
 //! can be compared without re-embedding the corpus each time.
 //!
 //! ```text
-//! cargo run --release -p rapport-encoder --example embed_annomi     # writes the cache
-//! cargo run --release -p rapport-encoder --example probe_options -- \
+//! cargo run --release --manifest-path tools/research/probes/Cargo.toml --bin embed_annomi     # writes the cache
+//! cargo run --release --manifest-path tools/research/probes/Cargo.toml --bin probe_options -- \
 //!     [--cache STEM] [--dense VIEW:LAYER:WEIGHT]... [--context] [--context-weight 1]
 //! ```
 //!

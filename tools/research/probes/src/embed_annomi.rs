@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! scripts/fetch-encoder.sh
-//! cargo run --release -p rapport-encoder --example embed_annomi -- \
+//! cargo run --release --manifest-path tools/research/probes/Cargo.toml --bin embed_annomi -- \
 //!     [--data FILE.csv] [--batch 256] [--tokens 1024] [--out /tmp/rapport-annomi-minilm] [--limit N] \
 //!     [--layers 6,3]
 //! ```
