@@ -13,11 +13,7 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let mut message = format!("rapport: {err}");
-    for cause in err.chain().skip(1) {
-        message.push_str(&format!(": {cause}"));
-    }
-    eprintln!("{message}");
+    eprintln!("{}", message(err));
     if is_bad_input(err) {
         ExitCode::from(2)
     } else {
@@ -25,7 +21,17 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     }
 }
 
-fn is_bad_input(err: &anyhow::Error) -> bool {
+/// The one-line message for an error: `rapport: ` and its chain of causes.
+pub fn message(err: &anyhow::Error) -> String {
+    let mut message = format!("rapport: {err}");
+    for cause in err.chain().skip(1) {
+        message.push_str(&format!(": {cause}"));
+    }
+    message
+}
+
+/// Whether the error is the user's input's fault (exit code 2).
+pub fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause.is::<BadInput>()
             || cause.is::<rapport_core::ReadError>()
