@@ -12,9 +12,7 @@ use std::borrow::Cow;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EncodingError {
     /// Bytes that are not UTF-8 (and carry no UTF-16 byte-order mark).
-    #[error(
-        "is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 and try again"
-    )]
+    #[error("is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 and try again")]
     NotUtf8 {
         /// Offset of the first invalid byte, from 0.
         offset: usize,
@@ -75,9 +73,12 @@ pub fn normalize(bytes: Vec<u8>) -> Result<Vec<u8>, EncodingError> {
 
 fn decode_utf16(body: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, EncodingError> {
     let mut chunks = body.chunks_exact(2);
-    let units = chunks
-        .by_ref()
-        .map(|pair| unit([pair.first().copied().unwrap_or(0), pair.get(1).copied().unwrap_or(0)]));
+    let units = chunks.by_ref().map(|pair| {
+        unit([
+            pair.first().copied().unwrap_or(0),
+            pair.get(1).copied().unwrap_or(0),
+        ])
+    });
     let mut text = String::with_capacity(body.len() / 2);
     for (index, decoded) in char::decode_utf16(units).enumerate() {
         match decoded {
@@ -95,7 +96,10 @@ fn decode_utf16(body: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, Encodin
         });
     }
     // A second mark after the first is not text either.
-    Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text))
 }
 
 #[cfg(test)]
@@ -135,7 +139,10 @@ mod tests {
     fn latin1_and_broken_utf16_are_errors() {
         assert_eq!(
             decode_text(b"Client: caf\xe9\n"),
-            Err(EncodingError::NotUtf8 { offset: 11, line: 1 })
+            Err(EncodingError::NotUtf8 {
+                offset: 11,
+                line: 1
+            })
         );
         // An unpaired surrogate, then an odd trailing byte.
         assert!(matches!(

@@ -37,8 +37,12 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         if failed == 1 {
             return Err(first);
         }
-        eprintln!("{}", crate::exit::message(&first));
-        return Err(batch_error(bad_input, format!("none of the {total} inputs could be read")));
+        // Each was reported as it was met.
+        drop(first);
+        return Err(batch_error(
+            bad_input,
+            format!("none of the {total} inputs could be read"),
+        ));
     }
     let embeddings = pipeline.embed(&transcripts)?;
     let bar = progress::bar(transcripts.len() as u64, "coding sessions");

@@ -229,7 +229,11 @@ fn clean_controls(text: &str) -> Cow<'_, str> {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '\r' {
-            out.push_str(if chars.peek() == Some(&'\n') { "\r" } else { "\n" });
+            out.push_str(if chars.peek() == Some(&'\n') {
+                "\r"
+            } else {
+                "\n"
+            });
         } else if !unwanted(c) {
             out.push(c);
         }

@@ -33,9 +33,7 @@ impl fmt::Display for Notice {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum NoticeKind {
     /// No `--counselor` and no role labels: the first named speaker was taken.
-    #[error(
-        "took {name} (the first speaker) as the counsellor; use --counselor NAME to choose"
-    )]
+    #[error("took {name} (the first speaker) as the counsellor; use --counselor NAME to choose")]
     CounselorGuess {
         /// The speaker taken.
         name: Quoted,

@@ -18,10 +18,10 @@
 //! are an error. Section time stamps on a line of their own (`01:02:00`) and Meet's
 //! closing `Meeting ended after 01:02:15` are not speech and are skipped.
 //!
-//! A label used only once, between the turns of two or more established speakers
-//! (`Homework: walk after every late shift.` inside a counsellor's turn), is read as
-//! part of the turn before, with a notice naming its line, rather than as a new
-//! speaker. Each labelled line is its own turn: unlike cues, text turns are already the
+//! A label used only once, among two or more established speakers, that is one word
+//! or sits inside one speaker's turn (`Homework: walk after every late shift.` in a
+//! counsellor's turn), is read as part of the turn before, with a notice naming its
+//! line, rather than as a new speaker. Each labelled line is its own turn: unlike cues, text turns are already the
 //! writer's segmentation, so they are not merged.
 
 use std::collections::{HashMap, HashSet};
@@ -124,8 +124,11 @@ pub(crate) fn read(
     single_session(src, turns, options, notices)
 }
 
-/// Reads a label used once, between the turns of two or more other speakers who each
-/// speak at least twice (or are roles), as text of the turn before, with a notice.
+/// Reads a label used once as text of the turn before, with a notice, when two or more
+/// other speakers are established (roles, or labels used at least twice) and the label
+/// is one word (`Homework:`, `First:`) or sits inside one speaker's turn (the speaker
+/// before it and after it are the same). A one-off full name (`Maria Lopez:`, a parent
+/// who speaks once) stays a speaker.
 fn demote_one_off_labels(
     src: &Source<'_>,
     lines: &[(usize, &str)],
@@ -145,15 +148,24 @@ fn demote_one_off_labels(
         })
         .map(|head| label_key(head.label))
         .collect();
-    let first = heads.iter().position(Option::is_some);
+    let keys: Vec<Option<String>> = heads
+        .iter()
+        .map(|head| head.map(|h| label_key(h.label)))
+        .collect();
+    let first = keys.iter().position(Option::is_some);
+    let mut previous: Option<String> = None;
     for (i, (slot, (number, _))) in heads.iter_mut().zip(lines).enumerate() {
         let Some(head) = slot else { continue };
         let key = label_key(head.label);
+        let next = keys.iter().skip(i + 1).flatten().next();
+        let inside_a_turn = previous.is_some() && previous.as_ref() == next;
+        let one_word = head.label.split_whitespace().count() == 1;
         let others = established.iter().filter(|k| **k != key).count();
         if Some(i) != first
             && role_of(head.label).is_none()
             && counts.get(&key).is_some_and(|&n| n == 1)
             && others >= 2
+            && (one_word || inside_a_turn)
         {
             notices.push(src.notice(
                 Some(*number),
@@ -162,7 +174,9 @@ fn demote_one_off_labels(
                 },
             ));
             *slot = None;
+            continue;
         }
+        previous = Some(key);
     }
 }
 
