@@ -7,7 +7,8 @@
 //!   timestamp, `[00:01:02]`, `(00:01:02)` or a bare `00:01:02`, which becomes its start;
 //!   a timestamp is taken only when a label follows it, so that a continuation line such
 //!   as "10:30 suits me" keeps its words. Rev and Descript put the time after the name,
-//!   `Name (00:01:02): text`, the text on that line or the lines below. What counts as a
+//!   `Name (00:01:02): text`, the text on that line or the lines below; in such a file a
+//!   plain `Label:` line is text. What counts as a
 //!   label is set out in [`super::labels`]; a label that is not name-like (`Dr. Dana
 //!   Whitfield, LCSW`) counts when it opens two or more lines.
 //! - `Name  0:03` on a line of its own, the text on the lines below (Otter.ai, and a
@@ -43,6 +44,8 @@ struct Head<'a> {
     start: Option<f64>,
     label: &'a str,
     words: &'a str,
+    /// Written `Name (00:01:02):`, as Rev and Descript do.
+    name_then_time: bool,
 }
 
 /// Reads the one session in a speaker-labelled text file.
@@ -84,6 +87,15 @@ pub(crate) fn read(
             }
         })
         .collect();
+    // In a Rev or Descript export every turn is `Name (00:01:02):`; a plain `Label:`
+    // there is a line of someone's text.
+    if heads.iter().flatten().filter(|h| h.name_then_time).count() >= 2 {
+        for head in &mut heads {
+            if head.is_some_and(|h| !h.name_then_time) {
+                *head = None;
+            }
+        }
+    }
     demote_one_off_labels(src, &lines, &mut heads, notices);
 
     let Some(first_head) = heads.iter().position(Option::is_some) else {
@@ -215,6 +227,7 @@ fn colon_head<'a>(line: &'a str, repeated: &HashSet<String>) -> Option<Head<'a>>
                 start: Some(start),
                 label,
                 words,
+                name_then_time: false,
             });
         }
     }
@@ -225,6 +238,7 @@ fn colon_head<'a>(line: &'a str, repeated: &HashSet<String>) -> Option<Head<'a>>
         start: None,
         label,
         words,
+        name_then_time: false,
     })
 }
 
@@ -250,6 +264,7 @@ fn timed_label(line: &str) -> Option<Head<'_>> {
         start: Some(start),
         label,
         words: words.trim(),
+        name_then_time: true,
     })
 }
 
@@ -263,6 +278,7 @@ fn stamp_head(line: &str) -> Option<Head<'_>> {
         start: Some(start),
         label,
         words: "",
+        name_then_time: false,
     })
 }
 
