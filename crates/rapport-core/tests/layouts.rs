@@ -96,13 +96,13 @@ fn zoom_speakers_are_whatever_precedes_the_colon_and_bad_cues_are_skipped() {
         [
             "zoom_names.vtt:7: skipped a block with no cue timing line (expected one such as \
              \"00:00:01.000 --> 00:00:04.000\")",
-            "zoom_names.vtt:52: a blank line splits cue 11; read the lines after it as part \
+            "zoom_names.vtt:56: a blank line splits cue 11; read the lines after it as part \
              of that cue (remove the blank line to silence this)",
-            "zoom_names.vtt:56: skipped this cue: cue timing \"00:00:xx.000\" is not a time, \
+            "zoom_names.vtt:59: skipped this cue: cue timing \"00:00:xx.000\" is not a time, \
              expected hh:mm:ss.mmm",
-            "zoom_names.vtt:60: skipped this cue: cue 13 ends (\"00:00:13.500\") before it \
+            "zoom_names.vtt:63: skipped this cue: cue 13 ends (\"00:00:13.500\") before it \
              starts (\"00:00:14.000\"); check its timing",
-            "zoom_names.vtt:68: skipped this cue: cue 15 has no timing line, expected one \
+            "zoom_names.vtt:71: skipped this cue: cue 15 has no timing line, expected one \
              such as \"00:00:01.000 --> 00:00:04.000\"",
             "zoom_names.vtt:13: skipped cue 1: its text names no speaker and no earlier cue \
              does; start it with \"Name: \" to keep it",
