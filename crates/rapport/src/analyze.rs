@@ -31,14 +31,11 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     let total = args.inputs.len();
     let failed = batch.failures.len();
     let bad_input = batch.failures.iter().all(crate::exit::is_bad_input);
-    if transcripts.is_empty()
-        && let Some(first) = batch.failures.into_iter().next()
-    {
-        if failed == 1 {
-            return Err(first);
+    if transcripts.is_empty() && failed > 0 {
+        // One input: its error, as before. Several: each was reported as it was met.
+        if let (1, Some(only)) = (failed, batch.failures.into_iter().next()) {
+            return Err(only);
         }
-        // Each was reported as it was met.
-        drop(first);
         return Err(batch_error(
             bad_input,
             format!("none of the {total} inputs could be read"),
