@@ -47,10 +47,10 @@ pub fn read_input(path: &Path) -> Result<Input> {
             _ => BadInput(format!("{source}: cannot read it ({err})")),
         })?
     };
-    let mut input = Input { source, bytes };
-    input.bytes = rapport_core::encoding::normalize(input.bytes)
-        .map_err(|err| BadInput(format!("{}: {err}", input.label())))?;
-    Ok(input)
+    let name = if source == "-" { "<stdin>" } else { &source };
+    let bytes = rapport_core::encoding::normalize(bytes)
+        .map_err(|err| BadInput(format!("{name}: {err}")))?;
+    Ok(Input { source, bytes })
 }
 
 /// Writes `text` to `path`, or to standard output when there is none.
