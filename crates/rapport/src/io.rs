@@ -47,7 +47,11 @@ pub fn read_input(path: &Path) -> Result<Input> {
             _ => BadInput(format!("{source}: cannot read it ({err})")),
         })?
     };
-    let name = if source == "-" { "<stdin>" } else { &source };
+    let name: &str = if source == "-" {
+        "<stdin>"
+    } else {
+        source.as_str()
+    };
     let bytes = rapport_core::encoding::normalize(bytes)
         .map_err(|err| BadInput(format!("{name}: {err}")))?;
     Ok(Input { source, bytes })
