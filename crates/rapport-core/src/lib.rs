@@ -1,5 +1,6 @@
 //! Rapport's domain model, free of web, SQL and ML dependencies.
 //!
+//! - [`encoding`]: bytes to text (UTF-8, or UTF-16 with a byte-order mark), for every input.
 //! - [`transcript`]: a session as a sequence of speaker turns.
 //! - [`formats`]: readers for WebVTT, SRT, speaker-labelled text, CSV and Rapport's JSON.
 //! - [`codes`]: the utterance codes (AnnoMI scheme) and a coded utterance.
@@ -9,6 +10,7 @@
 
 pub mod accuracy;
 pub mod codes;
+pub mod encoding;
 pub mod fault;
 pub mod formats;
 pub mod session;
@@ -19,8 +21,11 @@ pub use accuracy::{Agreement, HUMAN_CLIENT, HUMAN_COUNSELOR, ModelAccuracy};
 pub use codes::{
     Behaviour, CodedUtterance, CounselorCode, QuestionType, ReflectionType, Talk, UtteranceCode,
 };
+pub use encoding::{EncodingError, decode_text};
 pub use fault::Fault;
-pub use formats::{InputFormat, ReadError, ReadOptions, ReadOutcome, read_transcripts};
+pub use formats::{
+    InputFormat, Notice, NoticeKind, ReadError, ReadOptions, ReadOutcome, read_transcripts,
+};
 pub use session::{CodedSession, Report};
 pub use summary::{Band, Metric, Summary};
 pub use transcript::{Speaker, Transcript, Utterance};

@@ -29,6 +29,31 @@ fn message(source: &str, text: &str, format: InputFormat) -> String {
     error(source, text.as_bytes(), format).to_string()
 }
 
+/// A file with one damaged part: it reads, the part is skipped with a notice (one
+/// line, naming the file), and the utterance texts that remain are returned.
+fn skipped(source: &str, text: &str, format: InputFormat) -> (Vec<String>, Vec<String>) {
+    let outcome = read_transcripts(source, text.as_bytes(), format, &ReadOptions::default())
+        .unwrap_or_else(|e| panic!("{source}: {e}"));
+    let notices: Vec<String> = outcome
+        .notices
+        .iter()
+        .map(ToString::to_string)
+        .filter(|n| !n.contains("as the counsellor"))
+        .collect();
+    for notice in &notices {
+        assert!(
+            !notice.contains('\n') && notice.starts_with(source),
+            "{notice}"
+        );
+    }
+    let texts = outcome.transcripts[0]
+        .utterances
+        .iter()
+        .map(|u| u.text.clone())
+        .collect();
+    (notices, texts)
+}
+
 #[test]
 fn empty_files_in_every_format() {
     for (name, format) in [
@@ -89,7 +114,7 @@ fn bytes_that_are_not_utf8_name_line_and_offset() {
         "latin1.vtt:5: is not UTF-8 text (invalid byte at offset 49); save it as UTF-8 and try again"
     );
     for format in InputFormat::ALL {
-        let err = error("x", b"\xff\xfe", format);
+        let err = error("x", b"\xff\xff", format);
         assert!(matches!(err.kind, ReadErrorKind::NotUtf8 { offset: 0 }));
     }
 }
@@ -118,11 +143,18 @@ fn broken_vtt_timing_names_line_and_token() {
         ));
     }
     vtt.push_str("3\n00:00:xx.000 --> 00:00:09.000\nDana: And then?\n");
-    // Lines: header, blank, then 4 lines per cue: the third timing is line 12.
+    // Lines: header, blank, then 4 lines per cue: the third timing is line 12. The
+    // cue is skipped; the two before it stay.
+    let (notices, texts) = skipped("session.vtt", &vtt, InputFormat::Vtt);
     assert_eq!(
-        message("session.vtt", &vtt, InputFormat::Vtt),
-        "session.vtt:12: cue timing \"00:00:xx.000\" is not a time, expected hh:mm:ss.mmm"
+        notices,
+        [
+            "session.vtt:12: skipped this cue: cue timing \"00:00:xx.000\" is not a time, \
+          expected hh:mm:ss.mmm"
+        ]
     );
+    assert_eq!(texts, ["Hello. Hello."]);
+    // A file whose only cue is damaged cannot be read at all.
     let end = "WEBVTT\n\n00:00:01.000 --> 00:01:61.000\nDana: Hi.\n";
     assert_eq!(
         message("session.vtt", end, InputFormat::Vtt),
@@ -134,10 +166,15 @@ fn broken_vtt_timing_names_line_and_token() {
 fn broken_srt_timing() {
     let srt =
         "1\n00:00:01,000 --> 00:00:02,000\nT: Hi.\n\n2\n00:00:02,000 --> 00:0:03,000\nC: Hi.\n";
+    let (notices, texts) = skipped("s.srt", srt, InputFormat::Srt);
     assert_eq!(
-        message("s.srt", srt, InputFormat::Srt),
-        "s.srt:6: cue timing \"00:0:03,000\" is not a time, expected hh:mm:ss,mmm"
+        notices,
+        [
+            "s.srt:6: skipped this cue: cue timing \"00:0:03,000\" is not a time, expected \
+          hh:mm:ss,mmm"
+        ]
     );
+    assert_eq!(texts, ["Hi."]);
 }
 
 #[test]
@@ -149,20 +186,25 @@ fn broken_arrow() {
          expected \"00:00:01.000 --> 00:00:04.000\""
     );
     let srt = "1\n00:00:01,000 --> 00:00:02,000\nT: Hi.\n\n2\n00:00:02,000 00:00:03,000\nC: Hi.\n";
-    let err = error("a.srt", srt.as_bytes(), InputFormat::Srt);
-    assert_eq!(err.line, Some(6));
-    assert!(matches!(err.kind, ReadErrorKind::NoArrow { .. }), "{err}");
+    let (notices, _) = skipped("a.srt", srt, InputFormat::Srt);
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].starts_with("a.srt:6: skipped this cue: cue timing line"));
+    assert!(notices[0].contains("has no \"-->\" arrow"));
 }
 
 #[test]
 fn cue_without_timing_line() {
     let srt =
         "1\n00:00:01,000 --> 00:00:02,000\nT: Hi.\n\n2\nC: I have been feeling low for weeks now\n";
-    let text = message("t.srt", srt, InputFormat::Srt);
+    let (notices, texts) = skipped("t.srt", srt, InputFormat::Srt);
     assert_eq!(
-        text,
-        "t.srt:5: cue 2 has no timing line, expected one such as \"00:00:01,000 --> 00:00:04,000\""
+        notices,
+        [
+            "t.srt:5: skipped this cue: cue 2 has no timing line, expected one such as \
+          \"00:00:01,000 --> 00:00:04,000\""
+        ]
     );
+    assert_eq!(texts, ["Hi."]);
 }
 
 #[test]
@@ -185,13 +227,17 @@ fn end_before_start() {
 fn first_cue_without_speaker() {
     let vtt = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nHello there.\n\n\
                2\n00:00:02.000 --> 00:00:03.000\nDana: Hi.\n";
-    let text = message("n.vtt", vtt, InputFormat::Vtt);
+    // Zoom writes such cues when it cannot tell who spoke: skipped, with a notice.
+    let (notices, texts) = skipped("n.vtt", vtt, InputFormat::Vtt);
     assert_eq!(
-        text,
-        "n.vtt:4: cue 1 has no speaker label and no earlier speaker to continue; \
-         start it with \"Name: \" or \"<v Name>\""
+        notices,
+        [
+            "n.vtt:4: skipped cue 1: its text names no speaker and no earlier cue does; \
+          start it with \"Name: \" to keep it"
+        ]
     );
-    assert!(!text.contains("Hello there"));
+    assert!(!notices[0].contains("Hello there"));
+    assert_eq!(texts, ["Hi."]);
 }
 
 #[test]

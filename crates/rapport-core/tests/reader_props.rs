@@ -157,6 +157,98 @@ fn check_cues(turns: &[Turn], splits: &[u8], style: Style, srt: bool) -> Result<
     Ok(())
 }
 
+/// A file with one cue per turn (Zoom style), cue `victim` damaged in one of five ways:
+/// a start that is not a time, no arrow, ending before it starts, no timing line, an
+/// end that is not a time. Returns the file and the line the damage is reported on.
+fn damaged_cues(turns: &[Turn], srt: bool, victim: usize, damage: u8) -> (String, usize) {
+    let names = ["Dana Whitfield", "Sam Ortiz"];
+    let separator = if srt { ',' } else { '.' };
+    let mut out = String::new();
+    let mut line = 1;
+    if !srt {
+        out.push_str("WEBVTT\n\n");
+        line += 2;
+    }
+    let mut reported = 0;
+    for (i, turn) in turns.iter().enumerate() {
+        let start = 500 + 2000 * i as u64;
+        let (from, to) = (clock(start, separator), clock(start + 1500, separator));
+        let timing = if i != victim {
+            Some(format!("{from} --> {to}"))
+        } else {
+            match damage % 5 {
+                0 => Some(format!("{}xx --> {to}", &from[..from.len() - 2])),
+                1 => Some(format!("{from} -> {to}")),
+                2 => Some(format!("{to} --> {from}")),
+                3 => None,
+                _ => Some(format!("{from} --> 00:61:00{separator}000")),
+            }
+        };
+        out.push_str(&format!("{}\n", i + 1));
+        reported = if i == victim { line + 1 } else { reported };
+        if i == victim && timing.is_none() {
+            reported = line;
+        }
+        line += 1;
+        if let Some(timing) = timing {
+            out.push_str(&timing);
+            out.push('\n');
+            line += 1;
+        }
+        let name = names[usize::from(!turn.counselor)];
+        out.push_str(&format!("{name}: {}\n\n", turn.words.join(" ")));
+        line += 2;
+    }
+    (out, reported)
+}
+
+fn check_damaged(
+    turns: &[Turn],
+    srt: bool,
+    victim: usize,
+    damage: u8,
+) -> Result<(), TestCaseError> {
+    let victim = victim % turns.len();
+    let (file, reported) = damaged_cues(turns, srt, victim, damage);
+    let format = if srt {
+        InputFormat::Srt
+    } else {
+        InputFormat::Vtt
+    };
+    let outcome = read_transcripts("hurt", file.as_bytes(), format, &ReadOptions::default())
+        .map_err(|e| TestCaseError::fail(format!("{e}\n{file}")))?;
+    let kept: Vec<Turn> = turns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != victim)
+        .map(|(_, t)| t.clone())
+        .collect();
+    let want = merged(&kept);
+    let got = &outcome.transcripts[0].utterances;
+    prop_assert_eq!(got.len(), want.len(), "{}", file);
+    for (utterance, (counselor, text)) in got.iter().zip(&want) {
+        let name = if *counselor {
+            "Dana Whitfield"
+        } else {
+            "Sam Ortiz"
+        };
+        prop_assert_eq!(utterance.name.as_deref(), Some(name));
+        prop_assert_eq!(&utterance.text, text);
+    }
+    let prefix = format!("hurt:{reported}: skipped this cue");
+    prop_assert!(
+        outcome
+            .notices
+            .iter()
+            .any(|n| n.to_string().starts_with(&prefix)),
+        "{:?} lacks {}\n{}",
+        outcome.notices,
+        prefix,
+        file
+    );
+    Ok(())
+}
+
 proptest! {
     // Integration tests have no lib.rs beside them for proptest's regression files.
     #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
@@ -205,6 +297,25 @@ proptest! {
     #[test]
     fn teams_vtt_round_trips(turns in turns(), splits in prop::collection::vec(any::<u8>(), 12), open in any::<bool>()) {
         check_cues(&turns, &splits, if open { Style::TeamsOpen } else { Style::Teams }, false)?;
+    }
+
+    /// One damaged cue is skipped with a notice naming its line; every other cue is read.
+    #[test]
+    fn vtt_with_one_damaged_cue_keeps_the_others(
+        turns in turns().prop_filter("two cues or more", |t| t.len() >= 2),
+        victim in any::<usize>(),
+        damage in any::<u8>(),
+    ) {
+        check_damaged(&turns, false, victim, damage)?;
+    }
+
+    #[test]
+    fn srt_with_one_damaged_cue_keeps_the_others(
+        turns in turns().prop_filter("two cues or more", |t| t.len() >= 2),
+        victim in any::<usize>(),
+        damage in any::<u8>(),
+    ) {
+        check_damaged(&turns, true, victim, damage)?;
     }
 
     #[test]

@@ -79,8 +79,9 @@ fn zoom_vtt_merges_cues_and_guesses_the_counsellor_with_a_notice() {
         "She is. I said: no way, it's only weekends. But maybe she has a point."
     );
     assert_eq!(timing(&t.utterances[3]), (Some(15.6), Some(22.0)));
+    let notices: Vec<String> = outcome.notices.iter().map(ToString::to_string).collect();
     assert_eq!(
-        outcome.notices,
+        notices,
         [
             "testdata/transcripts/zoom.vtt: took \"Dana Whitfield\" (the first speaker) as the \
              counsellor; use --counselor NAME to choose"
@@ -125,8 +126,9 @@ fn client_first_without_counselor_takes_the_first_speaker_and_says_so() {
     let outcome = read_fixture("client_first.vtt", InputFormat::Vtt, &[]);
     assert_eq!(sides(only(&outcome)), [Co, Cl, Co, Cl]);
     assert_eq!(outcome.notices.len(), 1);
-    assert!(outcome.notices[0].contains("took \"Sam Ortiz\" (the first speaker)"));
-    assert!(outcome.notices[0].contains("--counselor NAME"));
+    let notice = outcome.notices[0].to_string();
+    assert!(notice.contains("took \"Sam Ortiz\" (the first speaker)"));
+    assert!(notice.contains("--counselor NAME"));
 }
 
 #[test]
@@ -349,7 +351,11 @@ fn csv_bad_timestamp_is_dropped_with_a_notice() {
     assert_eq!(t.utterances[0].start, Some(1.0));
     assert_eq!(t.utterances[1].start, None);
     assert_eq!(
-        outcome.notices,
+        outcome
+            .notices
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         [
             "odd.csv:3: timestamp \"00:09:025\" is not a time (hh:mm:ss, mm:ss or seconds); \
           1 such utterance(s) read without a start time"

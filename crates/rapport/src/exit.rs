@@ -15,11 +15,7 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
         return ExitCode::SUCCESS;
     }
-    let mut message = format!("rapport: {err}");
-    for cause in err.chain().skip(1) {
-        message.push_str(&format!(": {cause}"));
-    }
-    eprintln!("{message}");
+    eprintln!("{}", message(err));
     if is_bad_input(err) {
         ExitCode::from(2)
     } else {
@@ -27,9 +23,18 @@ pub fn report(err: &anyhow::Error) -> ExitCode {
     }
 }
 
+/// The one-line message for an error: `rapport: ` and its chain of causes.
+pub fn message(err: &anyhow::Error) -> String {
+    let mut message = format!("rapport: {err}");
+    for cause in err.chain().skip(1) {
+        message.push_str(&format!(": {cause}"));
+    }
+    message
+}
+
 /// The first error in the chain that knows whose fault it is decides; an error nobody
 /// classified is ours.
-fn is_bad_input(err: &anyhow::Error) -> bool {
+pub fn is_bad_input(err: &anyhow::Error) -> bool {
     err.chain().find_map(fault_of) == Some(Fault::Input)
 }
 
@@ -40,6 +45,7 @@ fn fault_of(cause: &(dyn std::error::Error + 'static)) -> Option<Fault> {
     // These libraries' errors are all about their input.
     let input = cause.is::<BadInput>()
         || cause.is::<rapport_core::ReadError>()
+        || cause.is::<rapport_core::EncodingError>()
         || cause.is::<rapport_measures::InputError>()
         || cause.is::<rapport_measures::InstrumentError>()
         || cause.is::<rapport_measures::SettingsError>();

@@ -29,19 +29,31 @@ impl Input {
 
 /// Reads `path`, or standard input for `-`. A missing or unreadable file is the
 /// user's to fix (exit 2); a failing standard input is not.
+///
+/// Every input passes through [`rapport_core::encoding::normalize`] here, so that
+/// transcripts, answer files and instrument files alike may be UTF-16 with a byte-order
+/// mark (as Windows tools write them) or carry a UTF-8 mark.
 pub fn read_input(path: &Path) -> Result<Input> {
     let source = path.display().to_string();
-    if source == "-" {
+    let bytes = if source == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
             .read_to_end(&mut bytes)
             .context("reading standard input")?;
-        return Ok(Input { source, bytes });
-    }
-    let bytes = std::fs::read(path).map_err(|err| match err.kind() {
-        std::io::ErrorKind::NotFound => BadInput(format!("{source}: no such file")),
-        _ => BadInput(format!("{source}: cannot read it ({err})")),
-    })?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(|err| match err.kind() {
+            std::io::ErrorKind::NotFound => BadInput(format!("{source}: no such file")),
+            _ => BadInput(format!("{source}: cannot read it ({err})")),
+        })?
+    };
+    let name: &str = if source == "-" {
+        "<stdin>"
+    } else {
+        source.as_str()
+    };
+    let bytes = rapport_core::encoding::normalize(bytes)
+        .map_err(|err| BadInput(format!("{name}: {err}")))?;
     Ok(Input { source, bytes })
 }
 

@@ -433,3 +433,108 @@ fn a_model_reading_other_encoder_layers_than_it_records_is_refused() {
         .stderr(predicate::str::contains("read encoder layers [6, 3]"))
         .stderr(predicate::str::contains("retrain it with `rapport train`"));
 }
+
+/// `text` as UTF-16 little-endian with its byte-order mark, as Windows tools save it.
+fn utf16le(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn a_batch_codes_every_readable_file_and_exits_2_naming_each_unreadable_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.txt");
+    std::fs::write(&good, "Counselor: How was the week?\nClient: Better.\n").unwrap();
+    let wide = dir.path().join("wide.vtt");
+    std::fs::write(
+        &wide,
+        utf16le("WEBVTT\r\n\r\n00:00:01.000 --> 00:00:02.000\r\nDana: Hi Sam.\r\n"),
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.srt");
+    std::fs::write(&bad, "1\n00:00:01,000 -> 00:00:02,000\nT: Hi\n").unwrap();
+    let latin1 = dir.path().join("latin1.txt");
+    std::fs::write(&latin1, b"Counselor: caf\xe9\n").unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    for to_dir in [true, false] {
+        let mut command = rapport();
+        command
+            .args(["analyze", "--fast", "--format", "json"])
+            .arg(&good)
+            .arg(&bad)
+            .arg(&wide)
+            .arg(&latin1);
+        if to_dir {
+            command.arg("--output-dir").arg(&out);
+        }
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("bad.srt:2:"), "{stderr}");
+        assert!(
+            stderr.contains("latin1.txt:1:") && stderr.contains("UTF-8"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("2 of 4 inputs could not be read"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        let ids: Vec<String> = if to_dir {
+            let mut names: Vec<String> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        } else {
+            let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+            json["sessions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        if to_dir {
+            assert_eq!(ids, ["good.json", "wide.json"]);
+        } else {
+            assert_eq!(ids, ["good", "wide"]);
+        }
+    }
+}
+
+#[test]
+fn damaged_cues_are_skipped_with_a_warning_and_the_rest_coded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zoom.vtt");
+    std::fs::write(
+        &path,
+        "WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.000\n(unclear)\n\n\
+         2\n00:00:01.000 --> 00:00:02.000\nDr. Dana Whitfield, LCSW: How are you?\n\n\
+         3\n00:00:02.000 --> 00:00:0x.000\nmarcus lee: Lost.\n\n\
+         4\n00:00:03.000 --> 00:00:04.000\nmarcus lee: Not bad, thanks.\n",
+    )
+    .unwrap();
+    let output = rapport()
+        .args(["analyze", "--fast"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("zoom.vtt:4: skipped cue 1"), "{stderr}");
+    assert!(stderr.contains("zoom.vtt:12: skipped this cue"), "{stderr}");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let utterances = json["sessions"][0]["utterances"].as_array().unwrap();
+    let names: Vec<&str> = utterances
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Dr. Dana Whitfield, LCSW", "marcus lee"]);
+    assert_eq!(utterances[1]["text"], "Not bad, thanks.");
+}

@@ -637,3 +637,26 @@ fn large_export_streams_a_valid_bundle() {
     let again = String::from_utf8(back.get_output().stdout.clone()).unwrap();
     assert_eq!(again.lines().count(), 3001);
 }
+
+/// Answers saved as UTF-16 (with its byte-order mark) by a Windows tool score exactly as
+/// the UTF-8 file does.
+#[test]
+fn utf16_answers_score_like_utf8() {
+    let text = String::from_utf8(std::fs::read(data("caseload.csv")).unwrap()).unwrap();
+    let mut wide = vec![0xFE, 0xFF];
+    for unit in text.encode_utf16() {
+        wide.extend(unit.to_be_bytes());
+    }
+    let mut outputs = Vec::new();
+    for bytes in [text.into_bytes(), wide] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("caseload.csv"), bytes).unwrap();
+        let out = rapport()
+            .current_dir(dir.path())
+            .args(["measures", "score", "caseload.csv", "--format", "json"])
+            .assert()
+            .success();
+        outputs.push(out.get_output().stdout.clone());
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}

@@ -18,6 +18,7 @@ use ::csv::{ErrorKind, ReaderBuilder, StringRecord};
 
 use super::error::{Quoted, ReadErrorKind};
 use super::labels::role_of;
+use super::notice::{Notice, NoticeKind};
 use super::{ReadError, Source, append_words, parse_clock};
 use crate::transcript::{Transcript, Utterance};
 
@@ -31,7 +32,7 @@ const START: [&str; 2] = ["timestamp", "start"];
 pub(crate) fn read(
     src: &Source<'_>,
     text: &str,
-    notices: &mut Vec<String>,
+    notices: &mut Vec<Notice>,
 ) -> Result<Vec<Transcript>, ReadError> {
     check_quotes(src, text)?;
     let mut reader = ReaderBuilder::new()
@@ -129,13 +130,12 @@ pub(crate) fn read(
         return Err(src.err(None, ReadErrorKind::NoText));
     }
     if let Some((line, token)) = bad_times {
-        let at = line.map(|l| format!(":{l}")).unwrap_or_default();
-        notices.push(format!(
-            "{}{at}: timestamp {} is not a time (hh:mm:ss, mm:ss or seconds); {} such \
-             utterance(s) read without a start time",
-            src.display(),
-            Quoted(token),
-            bad_time_count
+        notices.push(src.notice(
+            line,
+            NoticeKind::BadCsvTimes {
+                token: Quoted(token),
+                count: bad_time_count,
+            },
         ));
     }
     Ok(sessions

@@ -5,8 +5,12 @@
 //! so cues are merged back: a turn starts where its first cue starts and ends where its
 //! last cue ends. A cue whose text names no speaker continues the previous speaker.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+
 use super::error::{Quoted, ReadErrorKind};
-use super::labels::{label_key, split_label};
+use super::labels::{label_key, loose_label, split_label};
+use super::notice::{Notice, NoticeKind};
 use super::{RawTurn, ReadError, Source, append_words, parse_clock};
 
 /// The two cue formats, which differ in the fraction separator they expect.
@@ -84,16 +88,63 @@ struct Segment {
 }
 
 /// Reads cue blocks (headers and comment blocks already removed) into merged turns.
+///
+/// As the WebVTT parsing algorithm does, a damaged cue (no timing line, a timing that
+/// is not a time, one that ends before it starts) is skipped with a notice and the
+/// others are read. Lines after a blank line inside a cue are kept as part of it. Only
+/// when no cue at all can be read is that an error.
 pub(crate) fn read_turns(
     src: &Source<'_>,
     format: CueFormat,
     blocks: Vec<Block<'_>>,
+    notices: &mut Vec<Notice>,
 ) -> Result<Vec<RawTurn>, ReadError> {
-    let mut cues = Vec::new();
+    let mut cues: Vec<Cue<'_>> = Vec::new();
+    let mut first_error: Option<ReadError> = None;
+    let mut number = 0;
     for block in blocks.iter().flat_map(split_run_together) {
-        cues.push(parse_cue(src, format, &block, cues.len() + 1)?);
+        if !has_timing(&block) {
+            let numbered = block.lines.first().is_some_and(|l| is_cue_number(l));
+            if let Some(last) = cues.last_mut()
+                && !numbered
+            {
+                notices.push(src.notice(
+                    Some(block.first_line),
+                    NoticeKind::BlankLineInCue { cue: last.number },
+                ));
+                last.payload.extend(block.lines.iter().copied());
+                continue;
+            }
+            if !numbered {
+                notices.push(src.notice(
+                    Some(block.first_line),
+                    NoticeKind::StrayBlock {
+                        example: format.example(),
+                    },
+                ));
+                continue;
+            }
+        }
+        number += 1;
+        match parse_cue(src, format, &block, number) {
+            Ok(cue) => cues.push(cue),
+            Err(err) => {
+                notices.push(src.notice(
+                    err.line,
+                    NoticeKind::SkippedCue {
+                        problem: err.kind.clone(),
+                    },
+                ));
+                first_error.get_or_insert(err);
+            }
+        }
     }
     if cues.is_empty() {
+        // Nothing readable: the first problem is the error, and its notice goes.
+        if let Some(err) = first_error {
+            notices.clear();
+            return Err(err);
+        }
         return Err(src.err(
             None,
             ReadErrorKind::NoCues {
@@ -101,10 +152,16 @@ pub(crate) fn read_turns(
             },
         ));
     }
+    let first_lines: Vec<String> = cues
+        .iter()
+        .map(|cue| first_line_text(format, &cue.payload))
+        .collect();
+    let repeated = repeated_labels(&first_lines);
     let cues: Vec<(Cue<'_>, Vec<Segment>)> = cues
         .into_iter()
-        .map(|cue| {
-            let segments = split_payload(&cue.payload);
+        .zip(first_lines)
+        .map(|(cue, first)| {
+            let segments = split_payload(format, &first, &cue.payload, &repeated);
             (cue, segments)
         })
         .collect();
@@ -132,13 +189,12 @@ pub(crate) fn read_turns(
                 continue;
             }
             let Some(label) = &speaker else {
-                return Err(src.err_at(
-                    cue.line,
-                    ReadErrorKind::NoSpeaker {
-                        what: format!("cue {}", cue.number),
-                        alternative: "or \"<v Name>\"",
-                    },
+                // Zoom writes such cues when it cannot tell who spoke.
+                notices.push(src.notice(
+                    Some(cue.line),
+                    NoticeKind::UnlabelledCue { cue: cue.number },
                 ));
+                continue;
             };
             match turns.last_mut() {
                 Some(last) if label_key(&last.label) == label_key(label) => {
@@ -157,6 +213,133 @@ pub(crate) fn read_turns(
     Ok(turns)
 }
 
+/// Whether a block has a line with `-->` where a timing line can be (first or second),
+/// or a line there that starts with a time (a timing line with a broken arrow).
+fn has_timing(block: &Block<'_>) -> bool {
+    block.lines.iter().take(2).any(|line| {
+        line.contains("-->")
+            || parse_clock(line.split_whitespace().next().unwrap_or_default()).is_some()
+    })
+}
+
+/// Whether `line` is a timing line, good or damaged, rather than cue text that happens
+/// to contain `-->`: what comes before the arrow is one token starting with a digit.
+fn is_timing_line(line: &str) -> bool {
+    match line.split_once("-->") {
+        Some((left, _)) => {
+            let left = left.trim();
+            left.starts_with(|c: char| c.is_ascii_digit()) && !left.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// The first payload line as label detection sees it: subtitle-editor codes and
+/// formatting tags (`<i>`, `<font ...>`) removed, so that `<i>Name: ...</i>` has its
+/// label found. A line holding a voice tag keeps its tags: the voice names the speaker.
+fn first_line_text(format: CueFormat, payload: &[&str]) -> String {
+    let line = payload.first().copied().unwrap_or_default();
+    let line = editor_codes(format, line);
+    if has_voice_tag(&line) {
+        return line.trim().to_string();
+    }
+    strip_tags(&line).trim().to_string()
+}
+
+/// Labels that open the first line of two or more cues, by key.
+fn repeated_labels(first_lines: &[String]) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    let mut repeated = HashSet::new();
+    for line in first_lines {
+        if let Some((label, _)) = loose_label(line) {
+            let key = label_key(label);
+            if !seen.insert(key.clone()) {
+                repeated.insert(key);
+            }
+        }
+    }
+    repeated
+}
+
+/// The speaker that opens a cue's first line, if any, and the text after it.
+///
+/// WebVTT (Zoom): whatever precedes the first `: ` (names are not the reader's to
+/// judge). SRT, whose cues are often plain subtitles: a name-like label (see
+/// [`super::labels`]), or any label that opens two or more cues.
+fn cue_label<'l>(
+    format: CueFormat,
+    line: &'l str,
+    repeated: &HashSet<String>,
+) -> Option<(&'l str, &'l str)> {
+    if has_voice_tag(line) {
+        return None;
+    }
+    match format {
+        CueFormat::Vtt => loose_label(line),
+        CueFormat::Srt => split_label(line)
+            .or_else(|| loose_label(line).filter(|(l, _)| repeated.contains(&label_key(l)))),
+    }
+}
+
+fn has_voice_tag(line: &str) -> bool {
+    line.match_indices('<').any(|(at, _)| {
+        let after = line.get(at + 1..).unwrap_or_default();
+        after
+            .split_once('>')
+            .is_some_and(|(tag, _)| voice_name(tag).is_some())
+    })
+}
+
+/// `line` with every `<...>` tag removed; a lone `<` ("I <3 this") stays.
+fn strip_tags(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some((before, after)) = rest.split_once('<') {
+        out.push_str(before);
+        match after.split_once('>').filter(|(tag, _)| !tag.contains('<')) {
+            Some((_, after_tag)) => rest = after_tag,
+            None => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// SRT text without subtitle-editor codes: `{\an8}`-style override blocks dropped,
+/// `\N`, `\n` (line breaks) and `\h` (hard space) made spaces. WebVTT text is left as
+/// written.
+fn editor_codes(format: CueFormat, line: &str) -> Cow<'_, str> {
+    if format != CueFormat::Srt || !line.contains('\\') {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find(['{', '\\']) {
+        out.push_str(rest.get(..at).unwrap_or_default());
+        let tail = rest.get(at..).unwrap_or_default();
+        if tail.starts_with("{\\")
+            && let Some(close) = tail.find('}')
+        {
+            rest = tail.get(close + 1..).unwrap_or_default();
+        } else if let Some(after) = ["\\N", "\\n", "\\h"]
+            .iter()
+            .find_map(|code| tail.strip_prefix(code))
+        {
+            out.push(' ');
+            rest = after;
+        } else {
+            let mut chars = tail.chars();
+            out.extend(chars.next());
+            rest = chars.as_str();
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// Splits a block holding several cues with no blank line between them (a common slip
 /// in hand-edited files) at each later timing line. For SRT a cue number just before
 /// such a line goes with it.
@@ -165,7 +348,7 @@ fn split_run_together<'a>(block: &Block<'a>) -> Vec<Block<'a>> {
     let mut start = 0;
     let mut seen_timing = false;
     for (i, line) in block.lines.iter().enumerate() {
-        if !line.contains("-->") {
+        if !is_timing_line(line) {
             continue;
         }
         if seen_timing {
@@ -229,8 +412,16 @@ fn parse_cue<'a>(
     let timing = block.lines.get(at).copied().unwrap_or_default();
     let (left, right) = timing.split_once("-->").unwrap_or((timing, ""));
     let start_token = left.trim();
-    // Settings such as `align:start position:10%` follow the end time; they are ignored.
-    let end_token = right.split_whitespace().next().unwrap_or_default();
+    // Settings such as `align:start position:10%` follow the end time, sometimes with no
+    // space between; they are ignored.
+    let right = right.trim_start();
+    let time_chars = right
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, ':' | '.' | ',')))
+        .unwrap_or(right.len());
+    let end_token = match right.get(..time_chars) {
+        Some(token) if !token.is_empty() => token,
+        _ => right.split_whitespace().next().unwrap_or_default(),
+    };
     let time = |token: &str| {
         parse_clock(token).ok_or_else(|| {
             src.err_at(
@@ -266,17 +457,27 @@ fn parse_cue<'a>(
 /// Splits cue text into stretches by speaker.
 ///
 /// `<v Name>` voice tags (Teams) may appear anywhere and start a new stretch; a
-/// `Name: ` prefix (Zoom) counts only at the start of the cue's first line, because a
-/// wrapped later line may well contain a colon. Other tags (`<i>`, `<c.yellow>`,
-/// `</v>`, inline timestamps) are dropped.
-fn split_payload(lines: &[&str]) -> Vec<Segment> {
+/// `Name: ` prefix (Zoom) counts only at the start of the cue's first line (`first`,
+/// as [`first_line_text`] made it), because a wrapped later line may well contain a
+/// colon. Other tags (`<i>`, `<c.yellow>`, `</v>`, inline timestamps) and SRT editor
+/// codes are dropped.
+fn split_payload(
+    format: CueFormat,
+    first: &str,
+    lines: &[&str],
+    repeated: &HashSet<String>,
+) -> Vec<Segment> {
     let mut segments = Vec::new();
     let mut current = Segment::default();
     for (i, line) in lines.iter().enumerate() {
+        let line = if i == 0 {
+            Cow::Borrowed(first)
+        } else {
+            editor_codes(format, line)
+        };
         let mut rest = line.trim();
         if i == 0
-            && !rest.starts_with("<v")
-            && let Some((label, text)) = split_label(rest)
+            && let Some((label, text)) = cue_label(format, rest, repeated)
         {
             current.label = Some(label.to_string());
             rest = text;
@@ -340,7 +541,12 @@ mod tests {
     use super::*;
 
     fn parts(lines: &[&str]) -> Vec<(Option<String>, String)> {
-        split_payload(lines)
+        parts_in(CueFormat::Vtt, lines)
+    }
+
+    fn parts_in(format: CueFormat, lines: &[&str]) -> Vec<(Option<String>, String)> {
+        let first = first_line_text(format, lines);
+        split_payload(format, &first, lines, &HashSet::new())
             .into_iter()
             .map(|s| (s.label, clean_text(&s.raw)))
             .collect()

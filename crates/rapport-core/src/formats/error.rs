@@ -64,6 +64,15 @@ pub enum ReadErrorKind {
         /// Offset of the first invalid byte, from 0.
         offset: usize,
     },
+    /// A file with a UTF-16 byte-order mark that is not valid UTF-16.
+    #[error(
+        "starts with a UTF-16 byte-order mark but is not valid UTF-16 (bad data at byte \
+         offset {offset}); save it as UTF-8 and try again"
+    )]
+    BadUtf16 {
+        /// Offset of the first bad code unit, from 0 (counting the mark).
+        offset: usize,
+    },
     /// A WebVTT file whose first line is not `WEBVTT`.
     #[error(
         "the first line should be \"WEBVTT\" but is {found}; is this a WebVTT file? \

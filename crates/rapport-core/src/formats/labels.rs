@@ -17,6 +17,10 @@
 //!
 //! So "Dana Whitfield:", "Speaker 2:", "Dr. Ng:" and "client:" are labels; "I said:",
 //! "so anyway:" and "Well, then:" are not.
+//!
+//! Where the layout itself says a line names its speaker (every Zoom WebVTT cue does),
+//! [`loose_label`] takes whatever precedes the first `: ` instead: names are not the
+//! reader's to judge there.
 
 use crate::transcript::Speaker;
 
@@ -46,6 +50,27 @@ pub(crate) fn split_label(line: &str) -> Option<(&str, &str)> {
         None
     }
 }
+
+/// `Name: text` read loosely: whatever precedes the first colon that is followed by a
+/// space (or ends the line) is the speaker, as Zoom writes it (`Dr. Dana Whitfield,
+/// LCSW:`, `dana.whitfield@clinic.org:`, `Room 2 - iPad:`). Only its length is checked,
+/// so that a line holding one long sentence is not taken for a name.
+pub(crate) fn loose_label(line: &str) -> Option<(&str, &str)> {
+    let at = line.char_indices().find_map(|(at, c)| {
+        let after = line.get(at + 1..).unwrap_or_default();
+        (c == ':' && (after.is_empty() || after.starts_with(char::is_whitespace))).then_some(at)
+    })?;
+    let label = line.get(..at)?.trim();
+    let rest = line.get(at + 1..)?.trim();
+    let fits = !label.is_empty()
+        && label.chars().count() <= MAX_LOOSE_CHARS
+        && label.chars().any(char::is_alphanumeric)
+        && !label.starts_with('<');
+    fits.then_some((label, rest))
+}
+
+/// The longest speaker name [`loose_label`] accepts, in characters.
+pub(crate) const MAX_LOOSE_CHARS: usize = 80;
 
 /// The key two labels share when they name the same speaker: lowercase, spaces collapsed.
 pub(crate) fn label_key(label: &str) -> String {

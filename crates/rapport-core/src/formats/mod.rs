@@ -10,13 +10,20 @@
 //! - `json`: a report written by `rapport analyze --format json`, read back;
 //! - `labels`: what counts as a speaker label, and the role vocabulary;
 //! - `speakers`: which named speaker is the counsellor;
-//! - [`error`]: [`ReadError`], which names the file and line and quotes only short tokens.
+//! - [`error`]: [`ReadError`], which names the file and line and quotes only short tokens;
+//! - [`notice`]: [`Notice`], a warning about a file that was still read (a damaged cue
+//!   skipped, a one-off label read as text).
+//!
+//! Bytes are decoded by [`crate::encoding`] (UTF-8, or UTF-16 with a byte-order mark);
+//! control characters other than tab and line ends are dropped, and a lone carriage
+//! return ends a line, before any reader sees the text.
 //!
 //! No reader panics on any input: they index nothing from user data and parse numbers
 //! with checked conversions. The property tests and the `read_any` fuzz target hold
 //! them to that.
 
 pub mod error;
+pub mod notice;
 
 mod csv;
 mod cues;
@@ -27,10 +34,13 @@ mod srt;
 mod text;
 mod vtt;
 
+use std::borrow::Cow;
 use std::path::Path;
 
 pub use error::{Quoted, ReadError, ReadErrorKind};
+pub use notice::{Notice, NoticeKind};
 
+use crate::encoding::EncodingError;
 use crate::transcript::Transcript;
 
 /// The transcript formats Rapport reads.
@@ -109,8 +119,9 @@ pub struct ReadOutcome {
     /// One transcript per session found, in the order sessions first appear. Every
     /// transcript has at least one utterance.
     pub transcripts: Vec<Transcript>,
-    /// Things the user should know, such as which speaker was taken as the counsellor.
-    pub notices: Vec<String>,
+    /// Things the user should know, such as which speaker was taken as the counsellor
+    /// or which damaged cue was skipped.
+    pub notices: Vec<Notice>,
 }
 
 /// Reads every session in `bytes`, which came from `source` (a path, or `-` for stdin).
@@ -124,7 +135,9 @@ pub fn read_transcripts(
     options: &ReadOptions,
 ) -> Result<ReadOutcome, ReadError> {
     let src = Source::new(source);
-    let text = src.decode(bytes)?;
+    let decoded = src.decode(bytes)?;
+    let text = clean_controls(&decoded);
+    let text: &str = &text;
     if text.trim().is_empty() {
         return Err(src.err(
             None,
@@ -163,14 +176,18 @@ impl<'a> Source<'a> {
         ReadError::new(self.name, line, kind)
     }
 
+    /// A notice about this file.
+    pub fn notice(&self, line: Option<usize>, kind: NoticeKind) -> Notice {
+        Notice {
+            source_name: self.name.to_string(),
+            line,
+            kind,
+        }
+    }
+
     /// An error at a line of this file.
     pub fn err_at(&self, line: usize, kind: ReadErrorKind) -> ReadError {
         self.err(Some(line), kind)
-    }
-
-    /// The name messages use for this file.
-    pub fn display(&self) -> &str {
-        error::display_name(self.name)
     }
 
     /// The session id a single-session file gives: its stem, `stdin` for `-`.
@@ -184,16 +201,44 @@ impl<'a> Source<'a> {
         }
     }
 
-    /// The bytes as text, without a leading byte-order mark.
-    fn decode<'b>(&self, bytes: &'b [u8]) -> Result<&'b str, ReadError> {
-        let text = std::str::from_utf8(bytes).map_err(|err| {
-            let offset = err.valid_up_to();
-            let before = bytes.get(..offset).unwrap_or_default();
-            let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-            self.err_at(line, ReadErrorKind::NotUtf8 { offset })
-        })?;
-        Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+    /// The bytes as text, without a leading byte-order mark (see [`crate::encoding`]).
+    fn decode<'b>(&self, bytes: &'b [u8]) -> Result<Cow<'b, str>, ReadError> {
+        crate::encoding::decode_text(bytes).map_err(|err| match err {
+            EncodingError::NotUtf8 { offset, line } => {
+                self.err_at(line, ReadErrorKind::NotUtf8 { offset })
+            }
+            EncodingError::BadUtf16 { offset } => {
+                self.err(None, ReadErrorKind::BadUtf16 { offset })
+            }
+        })
     }
+}
+
+/// `text` without control characters (NUL, escape, C1 codes...) other than tab, line feed
+/// and carriage return, and with every lone carriage return (old Mac line ends) made a
+/// line feed. Borrowed when there is nothing to change, as in almost every file.
+fn clean_controls(text: &str) -> Cow<'_, str> {
+    let unwanted = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+    let lone_cr = text
+        .match_indices('\r')
+        .any(|(at, _)| text.get(at + 1..at + 2) != Some("\n"));
+    if !lone_cr && !text.chars().any(unwanted) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            out.push_str(if chars.peek() == Some(&'\n') {
+                "\r"
+            } else {
+                "\n"
+            });
+        } else if !unwanted(c) {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The lines of `text` with their numbers from 1; `\r\n` endings lose the `\r`.
@@ -284,7 +329,7 @@ pub(crate) fn single_session(
     src: &Source<'_>,
     turns: Vec<RawTurn>,
     options: &ReadOptions,
-    notices: &mut Vec<String>,
+    notices: &mut Vec<Notice>,
 ) -> Result<Vec<Transcript>, ReadError> {
     let turns: Vec<RawTurn> = turns.into_iter().filter(|t| !t.text.is_empty()).collect();
     if turns.is_empty() {

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use super::error::{Quoted, ReadErrorKind};
 use super::labels::{label_key, role_of};
+use super::notice::{Notice, NoticeKind};
 use super::{RawTurn, ReadOptions, Source};
 use crate::formats::ReadError;
 use crate::transcript::{Speaker, Utterance};
@@ -20,7 +21,7 @@ pub(crate) fn resolve(
     src: &Source<'_>,
     turns: Vec<RawTurn>,
     options: &ReadOptions,
-    notices: &mut Vec<String>,
+    notices: &mut Vec<Notice>,
 ) -> Result<Vec<Utterance>, ReadError> {
     let wanted: HashSet<String> = options
         .counselor_names
@@ -45,10 +46,11 @@ pub(crate) fn resolve(
         if !wanted.is_empty() {
             return Err(src.err(None, no_match(options, &turns)));
         }
-        notices.push(format!(
-            "{}: took {} (the first speaker) as the counsellor; use --counselor NAME to choose",
-            src.display(),
-            Quoted(first.label.clone())
+        notices.push(src.notice(
+            None,
+            NoticeKind::CounselorGuess {
+                name: Quoted(first.label.clone()),
+            },
         ));
         counselors.insert(label_key(&first.label));
     }
