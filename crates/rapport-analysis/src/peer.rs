@@ -96,7 +96,7 @@ client: macro-F1 0.474  accuracy 0.600  kappa 0.223  (2000 utterances, 1000 utte
         let err = PeerFigures::parse("therapist: macro-F1 0.7\n".into()).unwrap_err();
         assert!(err.to_string().contains("no macro-F1 for client"), "{err}");
         assert_eq!(
-            PeerFigures::parse(PRINTOUT.replace("utterances/s", "").into())
+            PeerFigures::parse(PRINTOUT.replace("utterances/s", ""))
                 .unwrap()
                 .predict_speed(),
             None

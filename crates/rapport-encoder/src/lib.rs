@@ -4,7 +4,7 @@
 //!
 //! - [`bert`]: the transformer's forward pass, returning the layers asked for;
 //! - `gelu`: its feed-forward activation, the exact GELU with a vectorisable erf;
-//! - [`locate`]: where the weights are looked for at run time
+//! - [`locate`](mod@locate): where the weights are looked for at run time
 //!   (`$RAPPORT_ENCODER_DIR`, then `models/encoder/all-MiniLM-L6-v2` in the current
 //!   directory or any directory above it, then the same beside the executable);
 //! - [`encoder`]: loading the model (memory-mapped safetensors) and embedding texts:

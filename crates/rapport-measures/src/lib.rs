@@ -11,8 +11,8 @@
 //!   [`write_csv`]), [`fhir`] a FHIR `Bundle` ([`load_bundle`]), and [`input`]'s
 //!   [`load`] picks between them by content. Every bad row is reported at once in an
 //!   [`InputError`].
-//! - [`score`]: total, subscales, band and flags of one response.
-//! - [`track`]: series per client and instrument, ruptures and repairs (alliance),
+//! - [`score`](mod@score): total, subscales, band and flags of one response.
+//! - [`track`](mod@track): series per client and instrument, ruptures and repairs (alliance),
 //!   reliable and clinically significant change (outcome).
 //! - [`fhir`]: responses to a FHIR `Bundle` of `QuestionnaireResponse`s and back.
 //! - [`settings`]: cut-offs, reliable-change indices and rupture rules, checked from

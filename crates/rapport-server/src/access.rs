@@ -1,4 +1,4 @@
-//! Who may call what. Every route is declared once in [`crate::app`]'s table with its
+//! Who may call what. Every route is declared once in [`crate::app`](mod@crate::app)'s table with its
 //! [`Access`]; the [`guard`] in front of each route enforces it before the handler runs:
 //! it finds the session, checks the role, checks the CSRF token of every state-changing
 //! request, and hands the handler the [`Caller`]. A test walks the table and proves

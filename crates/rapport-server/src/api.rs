@@ -1,5 +1,5 @@
 //! The JSON API under `/api/v1`: everything the pages do. Who may call each route is
-//! declared in [`crate::app`]'s table; each handler here checks the object (is this
+//! declared in [`crate::app`](mod@crate::app)'s table; each handler here checks the object (is this
 //! client the caller's?) and audits every view and change of a client's data.
 
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
 //! The router: every route in one table with who may call it, each behind the
-//! [`guard`](crate::access::guard), and headers every response carries.
+//! [`guard`], and headers every response carries.
 
 use axum::Router;
 use axum::extract::Request;

@@ -13,7 +13,7 @@
 //! - statements are string literals (sqlx 0.9 accepts no other text without an
 //!   explicit assertion), so no query is ever built from input.
 //!
-//! The [`run!`] macro sends one query to whichever backend a [`Db`] or [`Tx`] holds.
+//! The `run!` macro sends one query to whichever backend a [`Db`] or [`Tx`] holds.
 //!
 //! # Durability (SQLite)
 //! WAL with `synchronous=FULL` (a commit is on disk before it returns, so an answer
@@ -134,7 +134,7 @@ macro_rules! exec {
 }
 pub(crate) use exec;
 
-/// What [`run!`] matches on: a pool or an open transaction of either backend.
+/// What `run!` matches on: a pool or an open transaction of either backend.
 pub enum Handle<'a> {
     /// A SQLite pool.
     Sqlite(&'a SqlitePool),

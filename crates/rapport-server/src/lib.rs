@@ -5,7 +5,7 @@
 //! larger clinic.
 //!
 //! The crate, from the wire inwards:
-//! - [`app`]: the router, every route declared once with who may call it;
+//! - [`app`](mod@app): the router, every route declared once with who may call it;
 //! - [`access`]: the guard in front of each route (session, role, CSRF);
 //! - [`api`] (JSON under `/api/v1`), [`pages`] (server-rendered HTML, no script),
 //!   [`answer`] (the client's questionnaire), [`openapi`] (the API's description);

@@ -64,7 +64,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = rapport_server::serve::DEFAULT_BIND)]
     pub bind: std::net::SocketAddr,
 
-    /// The address clients reach the server at (https://rapport.clinic.org), for the
+    /// The address clients reach the server at (`https://rapport.clinic.org`), for the
     /// links and QR codes the pages show.
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,

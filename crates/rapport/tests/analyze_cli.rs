@@ -1,21 +1,11 @@
 //! `rapport analyze` end to end: the bundled example, every reader through the CLI, the
 //! JSON contract, and bad input (exit 2, one clear line on stderr, nothing on stdout).
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use common::{rapport, repo};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
-}
-
-fn rapport() -> Command {
-    Command::cargo_bin("rapport").expect("the rapport binary is built for tests")
-}
 
 fn analyze_json(args: &[&str]) -> Value {
     let output = rapport().arg("analyze").args(args).output().unwrap();

@@ -4,11 +4,13 @@
 //! `RAPPORT_BLESS=1 cargo test -p rapport --test golden` rewrites the files, and the
 //! diff shows in review what changed.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    common::repo("")
 }
 
 /// One documented command: its arguments, an optional file for standard input, and

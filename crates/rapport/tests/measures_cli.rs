@@ -1,20 +1,12 @@
 //! `rapport measures` end to end: exit codes, stdout and stderr.
 
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::Command;
+use common::{rapport, repo};
 use predicates::prelude::*;
 
 fn data(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/measures")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-fn rapport() -> Command {
-    Command::cargo_bin("rapport").unwrap()
+    repo("testdata/measures").join(name).display().to_string()
 }
 
 fn json_of(out: &[u8]) -> serde_json::Value {

@@ -2,12 +2,10 @@
 //! runs before any model is loaded; rendering itself is tested in `rapport-report` and
 //! in the unit tests of `src/output.rs`.
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
 
-fn rapport() -> Command {
-    Command::cargo_bin("rapport").expect("the rapport binary is built")
-}
+use common::rapport;
+use predicates::prelude::*;
 
 #[test]
 fn output_and_output_dir_conflict() {

@@ -3,22 +3,14 @@
 //! shared AnnoMI file (when present) the coder beats the peer and the shipped models are
 //! exactly what `train` builds.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::{rapport, repo};
 use predicates::prelude::*;
 use rapport_coder::Model;
 use serde_json::Value;
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
-}
-
-fn rapport() -> Command {
-    Command::cargo_bin("rapport").expect("the rapport binary is built for tests")
-}
 
 /// The shared AnnoMI file, or `None` with a message saying why the test is skipped.
 fn annomi() -> Option<PathBuf> {
