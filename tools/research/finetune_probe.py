@@ -6,7 +6,7 @@ Fine-tunes the encoder (all layers, or only the top ones) with one head per spea
 (counsellor behaviour: 4 codes; client talk: 3 codes), scored by the same 5-fold
 cross-validation grouped by `video_url` as the peer (`../shared/tools/peer_baseline.py`).
 Needs PyTorch, transformers, tokenizers, safetensors and scikit-learn: it was run once on
-a lent GPU machine, and its output is quoted in crates/rapport-encoder/README.md.
+a lent GPU machine, and its output is quoted in docs/research.md.
 
   python3 finetune_probe.py DIR [OUT]
 

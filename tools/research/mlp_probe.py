@@ -3,9 +3,9 @@
 all-MiniLM-L6-v2 embeddings, averaged with the logistic regression, beat the regression
 alone? scikit-learn stand-ins for rapport-coder's blocks (TF-IDF word 1-2 + char_wb 2-5,
 own embedding x0.5, the counsellor's turn before a client utterance x1), 5-fold GroupKFold
-by video_url. Figures are quoted in crates/rapport-encoder/README.md.
+by video_url. Figures are quoted in docs/research.md.
 
-  cargo run --release -p rapport-encoder --example embed_annomi   # writes the cache (the last layer only, as read here)
+  cargo run --release --manifest-path tools/research/probes/Cargo.toml --bin embed_annomi   # writes the cache (the last layer only, as read here)
   python3 tools/research/mlp_probe.py [annomi-dev.csv] [cache stem]
 """
 import sys

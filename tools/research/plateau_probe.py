@@ -5,9 +5,9 @@ plateau? scikit-learn stand-ins for rapport-coder's blocks (TF-IDF word 1-2 + ch
 of the utterance, word 1-2 of the turn before and after, fitted on the training sessions'
 utterances; the default model's dense blocks: own layer 6 x0.5, own layer 3 x1, the
 counsellor's turn before a client utterance x1), 5-fold GroupKFold by video_url, balanced
-logistic regression at C = 5. Figures are quoted in crates/rapport-encoder/README.md.
+logistic regression at C = 5. Figures are quoted in docs/research.md.
 
-  cargo run --release -p rapport-encoder --example embed_annomi -- --layers 6,3 --out /tmp/rapport-annomi-l63
+  cargo run --release --manifest-path tools/research/probes/Cargo.toml --bin embed_annomi -- --layers 6,3 --out /tmp/rapport-annomi-l63
   python3 tools/research/plateau_probe.py [annomi-dev.csv] [cache stem] [--mlp]
 
 --mlp adds the neural heads (about half an hour per task on two cores).

@@ -147,6 +147,16 @@ pub fn sign_in(port: u16, email: &str) -> (String, String) {
     (cookie, csrf)
 }
 
+/// A test that fails part-way leaves no server running behind it.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Server {
     /// Stops the server with SIGTERM; it finishes requests in flight and exits 0.
     pub fn terminate(mut self) {

@@ -88,7 +88,7 @@ pub fn read(stem: &str) -> Result<(Index, Vec<Vec<f32>>), String> {
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| {
         format!(
-            "{}: {e} (run `cargo run --release -p rapport-encoder --example embed_annomi` first)",
+            "{}: {e} (run `cargo run --release --manifest-path tools/research/probes/Cargo.toml --bin embed_annomi` first)",
             path.display()
         )
     })
