@@ -258,17 +258,20 @@ pub async fn change_password(
     change: &PasswordChange,
 ) -> Result<(), AppError> {
     let now = state.clock.now();
-    // Guessing the current password from a stolen session is throttled as sign-in is.
-    if let Some(wait) = state.throttle.wait(&caller.email, &address.0, now) {
+    let object = format!("user:{}", caller.user_id);
+    let deny = || {
         audit(
             state,
             caller,
             address,
             "password.change",
-            &format!("user:{}", caller.user_id),
+            &object,
             Outcome::Denied,
         )
-        .await?;
+    };
+    // Guessing the current password from a stolen session is throttled as sign-in is.
+    if let Some(wait) = state.throttle.wait(&caller.email, &address.0, now) {
+        deny().await?;
         return Err(AppError::TooMany(wait));
     }
     let hash = users::password_hash(&state.db, caller.user_id)
@@ -276,15 +279,7 @@ pub async fn change_password(
         .ok_or(AppError::Unauthenticated)?;
     if !secrets::verify_password(&change.current, &hash) {
         state.throttle.failed(&caller.email, &address.0, now);
-        audit(
-            state,
-            caller,
-            address,
-            "password.change",
-            &format!("user:{}", caller.user_id),
-            Outcome::Denied,
-        )
-        .await?;
+        deny().await?;
         return Err(AppError::item(
             "current",
             "the current password is not right",
@@ -301,7 +296,7 @@ pub async fn change_password(
         caller,
         address,
         "password.change",
-        &format!("user:{}", caller.user_id),
+        &object,
         Outcome::Ok,
     )
     .await
