@@ -14,11 +14,12 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{AppError, PageError};
+use crate::error::AppError;
 use crate::secrets::same_secret;
 use crate::sessions::{self, Caller};
 use crate::state::AppState;
 use crate::users::Role;
+use crate::view::PageError;
 
 /// The largest form body the guard reads to find its CSRF field.
 const MAX_FORM_BYTES: usize = 1 << 20;

@@ -110,7 +110,7 @@ pub async fn backup(data_dir: &Path, db: Option<&str>, out: &Path) -> Result<(),
         let target = out.to_str().ok_or_else(|| {
             AdminError::Usage(format!("{}: the path is not UTF-8", out.display()))
         })?;
-        if let Db::Sqlite(pool) = &database {
+        if let Db::Sqlite(pool, _) = &database {
             sqlx::query("VACUUM INTO $1")
                 .bind(target)
                 .execute(pool)

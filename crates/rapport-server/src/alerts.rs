@@ -1,5 +1,6 @@
-//! What needs a counsellor's attention before the next session, derived afresh from
-//! the clinic's scores each time (so an alert can never disagree with the data), less
+//! What needs a counsellor's attention before the next session, derived from the
+//! clinic's current scores on each request (so an alert can never disagree with the
+//! data; the scores themselves are kept between requests by [`crate::caseload`]), less
 //! those a counsellor has acknowledged with a note.
 //!
 //! The kinds, most urgent first (OpenFIT publishes similar rules; the rupture rules are
@@ -10,16 +11,14 @@
 //! - `reliable_deterioration`: an outcome measure reliably worse than at the start;
 //! - `not_answered`: a link that expired unanswered.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rapport_measures::{
-    Construct, Registry, ReliableChange, ScoreReport, Settings, TrackReport, score_all, track,
-};
+use rapport_measures::{Construct, Registry, ReliableChange, ScoredResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::caseload::Caseload;
 use crate::clients::Client;
 use crate::db::{Db, DbError, exec, run};
-use crate::responses;
 
 /// The kinds of alert, most urgent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -91,30 +90,6 @@ impl Alert {
     }
 }
 
-/// A clinic's scores and tracks, computed together so the statistical rupture rule
-/// pools the whole caseload's session-to-session differences, as `rapport measures
-/// track` does over a file.
-pub struct Caseload {
-    /// Every response scored.
-    pub scored: ScoreReport,
-    /// Every client tracked (by code).
-    pub tracked: TrackReport,
-}
-
-/// Scores and tracks every response of a clinic.
-pub async fn caseload(
-    db: &Db,
-    clinic: i64,
-    registry: &Registry,
-    settings: &Settings,
-) -> Result<Caseload, crate::AppError> {
-    let responses = responses::of_clinic(db, clinic).await?;
-    let scored = score_all(registry, &responses, settings)
-        .map_err(|e| crate::AppError::Internal(format!("scoring stored responses: {e}")))?;
-    let tracked = track(registry, &scored, settings);
-    Ok(Caseload { scored, tracked })
-}
-
 #[derive(sqlx::FromRow)]
 struct Expired {
     client_id: i64,
@@ -141,6 +116,12 @@ pub async fn open(
     now: i64,
 ) -> Result<Vec<Alert>, DbError> {
     let by_code: BTreeMap<&str, &Client> = clients.iter().map(|c| (c.code.as_str(), c)).collect();
+    let scored_at: HashMap<(&str, &str, u32), &ScoredResponse> = caseload
+        .scored
+        .responses
+        .iter()
+        .map(|r| ((r.client.as_str(), r.instrument.as_str(), r.session), r))
+        .collect();
     let mut alerts = Vec::new();
     let mut push = |client: &Client, kind, instrument: &str, session, detail: String| {
         alerts.push(Alert {
@@ -205,11 +186,11 @@ pub async fn open(
             }
             if instrument.scoring.construct == Construct::Alliance
                 && let Some(last) = t.series.last()
-                && let Some(scored) = caseload.scored.responses.iter().find(|r| {
-                    r.client == client_track.client
-                        && r.instrument == t.instrument
-                        && r.session == last.session
-                })
+                && let Some(scored) = scored_at.get(&(
+                    client_track.client.as_str(),
+                    t.instrument.as_str(),
+                    last.session,
+                ))
                 && scored.flags.iter().any(|f| f == "below_cutoff")
             {
                 push(

@@ -24,9 +24,10 @@ use crate::access::Address;
 use crate::audit::{self, Actor, Outcome};
 use crate::error::AppError;
 use crate::links::{self, Link, LinkKey, LinkState};
-use crate::pages::{self, parse_number, redirect, render};
+use crate::pages::{self, parse_number};
 use crate::responses::{self, Source};
 use crate::state::AppState;
+use crate::view::{redirect, render};
 
 /// Answers as they arrived: instrument id -> item linkId -> the value as given.
 type RawAnswers = BTreeMap<String, BTreeMap<String, String>>;
@@ -35,6 +36,9 @@ type RawAnswers = BTreeMap<String, BTreeMap<String, String>>;
 enum Refusal {
     /// The link cannot be answered.
     Gone(LinkState),
+    /// The session already holds this instrument's answers (entered from paper by
+    /// the counsellor after the link was made).
+    Recorded(String),
     /// An answer is missing or out of range.
     Invalid {
         item: String,
@@ -134,7 +138,11 @@ fn gone_page(state: LinkState) -> Result<Response, AppError> {
         StatusCode::GONE,
         "server/gone.html",
         None,
-        context! { heading => heading, message => message },
+        context! {
+            heading => heading,
+            message => message,
+            note => "Nothing was recorded. Ask your counsellor for a new link if you still want to answer.",
+        },
     )
 }
 
@@ -146,7 +154,7 @@ fn no_such_link() -> AppError {
 pub async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
-) -> Result<Response, crate::error::PageError> {
+) -> Result<Response, crate::view::PageError> {
     let key = LinkKey::Token(token.clone());
     let link = link_for(&state, &key).await?.ok_or_else(no_such_link)?;
     match link.state(state.clock.now()) {
@@ -164,14 +172,19 @@ pub async fn show(
 }
 
 /// Reads answers from a JSON body (`{"answers": {...}}`) or a form (`srs.goals=9.1`).
+/// Whether a submission is JSON (else a form, answered with pages).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
 fn read_answers(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(RawAnswers, bool, Option<String>), AppError> {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let json = is_json(headers);
     let mut answers = RawAnswers::new();
     if json {
         let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
@@ -312,7 +325,8 @@ async fn submit(
         };
         let stored = responses::insert(&mut tx, &answered, now).await?;
         if !stored {
-            return Err(Refusal::Gone(LinkState::Used));
+            // The transaction is dropped: the link stays unused, nothing is stored.
+            return Err(Refusal::Recorded(instrument.clone()));
         }
     }
     audit::record(
@@ -349,6 +363,19 @@ async fn respond(
         Ok(_) => Ok(redirect("/thanks")),
         Err(Refusal::Gone(s)) if json => Err(AppError::Gone(gone_words(s).0.to_string())),
         Err(Refusal::Gone(s)) => gone_page(s),
+        Err(Refusal::Recorded(instrument)) if json => Err(AppError::Conflict(format!(
+            "this session's {instrument} answers are recorded already (your counsellor entered them); nothing more is needed"
+        ))),
+        Err(Refusal::Recorded(instrument)) => render(
+            StatusCode::CONFLICT,
+            "server/gone.html",
+            None,
+            context! {
+                heading => "These answers are recorded already",
+                message => format!("Your counsellor has already entered this session's {instrument} answers."),
+                note => "Nothing more was recorded, and nothing more is needed.",
+            },
+        ),
         Err(Refusal::Invalid { item, message, .. }) if json => Err(AppError::item(item, message)),
         Err(Refusal::Invalid {
             item,
@@ -374,23 +401,32 @@ pub async fn answer(
     Path(token): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, AppError> {
-    let link = link_for(&state, &LinkKey::Token(token.clone()))
-        .await?
-        .ok_or_else(no_such_link)?;
-    respond(
-        &state,
-        &address,
-        &link,
-        &format!("/a/{token}"),
-        &headers,
-        &body,
-    )
-    .await
+) -> Response {
+    let answered = async {
+        let link = link_for(&state, &LinkKey::Token(token.clone()))
+            .await?
+            .ok_or_else(no_such_link)?;
+        respond(
+            &state,
+            &address,
+            &link,
+            &format!("/a/{token}"),
+            &headers,
+            &body,
+        )
+        .await
+    }
+    .await;
+    match answered {
+        Ok(response) => response,
+        Err(e) if is_json(&headers) => e.into_response(),
+        // A browser's form gets a page, not JSON, whatever went wrong.
+        Err(e) => crate::view::PageError(e).into_response(),
+    }
 }
 
 /// `GET /kiosk`: the code form.
-pub async fn kiosk_page() -> Result<Response, crate::error::PageError> {
+pub async fn kiosk_page() -> Result<Response, crate::view::PageError> {
     Ok(render(
         StatusCode::OK,
         "server/kiosk.html",
@@ -405,7 +441,7 @@ pub async fn kiosk_code(
     address: Address,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, crate::error::PageError> {
+) -> Result<Response, crate::view::PageError> {
     let (_, _, code) = read_answers(&headers, &body)?;
     let code = code.unwrap_or_default().trim().to_string();
     let now = state.clock.now();
@@ -456,7 +492,7 @@ pub async fn kiosk_answer(
     address: Address,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, crate::error::PageError> {
+) -> Result<Response, crate::view::PageError> {
     let (_, _, code) = read_answers(&headers, &body)?;
     let code = code.unwrap_or_default().trim().to_string();
     let now = state.clock.now();
@@ -477,7 +513,7 @@ pub async fn kiosk_answer(
 }
 
 /// `GET /thanks`.
-pub async fn thanks() -> Result<Response, crate::error::PageError> {
+pub async fn thanks() -> Result<Response, crate::view::PageError> {
     Ok(render(
         StatusCode::OK,
         "server/thanks.html",

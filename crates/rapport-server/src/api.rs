@@ -144,14 +144,22 @@ pub async fn sign_in(
         return Err(AppError::TooMany(wait));
     }
     let credentials = users::credentials(&state.db, &login.email).await?;
-    let verified = match &credentials {
-        Some(c) if c.active != 0 => secrets::verify_password(&login.password, &c.password_hash),
+    let stored_hash = credentials
+        .as_ref()
+        .filter(|c| c.active != 0)
+        .map(|c| c.password_hash.clone());
+    let password = login.password.clone();
+    // argon2id is slow on purpose: verify off the request threads.
+    let verified = tokio::task::spawn_blocking(move || match stored_hash {
+        Some(hash) => secrets::verify_password(&password, &hash),
         // Hash anyway, so an unknown e-mail takes as long as a wrong password.
-        _ => {
-            let _ = secrets::verify_password(&login.password, &DUMMY_HASH);
+        None => {
+            let _ = secrets::verify_password(&password, &DUMMY_HASH);
             false
         }
-    };
+    })
+    .await
+    .unwrap_or(false);
     let Some(credentials) = credentials.filter(|_| verified) else {
         state.throttle.failed(&login.email, &address.0, now);
         audit::record(
@@ -218,8 +226,13 @@ pub async fn login(
 }
 
 /// `POST /api/v1/logout`: ends the session.
-pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    address: Address,
+) -> Result<Response, AppError> {
     sessions::end(&state.db, &caller.session).await?;
+    audit(&state, &caller, &address, "logout", "session", Outcome::Ok).await?;
     Ok((
         [(
             header::SET_COOKIE,
@@ -492,14 +505,16 @@ pub async fn tracked_client(
 ) -> Result<Vec<rapport_measures::InstrumentTrack>, AppError> {
     let clinic_id = clinic_of(state, client).await?;
     let settings = clinic::load(&state.db, clinic_id).await?;
-    let caseload =
-        alerts::caseload(&state.db, clinic_id, &state.registry, &settings.scoring).await?;
+    let caseload = state
+        .caseloads
+        .get(&state.db, &state.registry, clinic_id, &settings.scoring)
+        .await?;
     Ok(caseload
         .tracked
         .clients
-        .into_iter()
+        .iter()
         .find(|c| c.client == client.code)
-        .map(|c| c.instruments)
+        .map(|c| c.instruments.clone())
         .unwrap_or_default())
 }
 
@@ -761,21 +776,32 @@ pub async fn open_alerts(
     caller: &Caller,
 ) -> Result<Vec<alerts::Alert>, AppError> {
     let clients = clients::visible(&state.db, caller).await?;
+    alerts_of(state, caller, &clients).await
+}
+
+/// The open alerts of `clients` (those the caller may see), most urgent first.
+pub async fn alerts_of(
+    state: &AppState,
+    caller: &Caller,
+    clients: &[clients::Client],
+) -> Result<Vec<alerts::Alert>, AppError> {
     if clients.is_empty() {
         return Ok(Vec::new());
     }
     let settings = clinic::load(&state.db, caller.clinic_id).await?;
-    let caseload = alerts::caseload(
-        &state.db,
-        caller.clinic_id,
-        &state.registry,
-        &settings.scoring,
-    )
-    .await?;
+    let caseload = state
+        .caseloads
+        .get(
+            &state.db,
+            &state.registry,
+            caller.clinic_id,
+            &settings.scoring,
+        )
+        .await?;
     Ok(alerts::open(
         &state.db,
         caller.clinic_id,
-        &clients,
+        clients,
         &caseload,
         &state.registry,
         state.clock.now(),

@@ -1,16 +1,17 @@
 //! The router: every route in one table with who may call it, each behind the
 //! [`guard`], and headers every response carries.
 
-use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post, put};
+use axum::{Json, Router};
+use serde_json::Value;
 
 use crate::access::{Access, Route, guard};
 use crate::state::AppState;
-use crate::{answer, api, openapi, pages};
+use crate::{answer, api, openapi, pages, view};
 
 /// Every route: (declaration, handler).
 fn table() -> Vec<(Route, MethodRouter<AppState>)> {
@@ -45,7 +46,7 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
                 true,
                 "This API's OpenAPI 3 description",
             ),
-            get(openapi::document),
+            get(openapi_document),
         ),
         (
             r(
@@ -459,6 +460,11 @@ pub fn routes() -> Vec<Route> {
     table().into_iter().map(|(route, _)| route).collect()
 }
 
+/// `GET /api/v1/openapi.json`: the description of this router's own table.
+async fn openapi_document() -> Json<Value> {
+    Json(openapi::describe(&routes()))
+}
+
 /// The whole application over `state`.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new();
@@ -481,7 +487,7 @@ async fn not_found(request: Request) -> Response {
     if request.uri().path().starts_with("/api/") {
         axum::response::IntoResponse::into_response(error)
     } else {
-        pages::error_page(&error)
+        view::error_page(&error)
     }
 }
 

@@ -20,8 +20,15 @@
 //! acknowledged to a client survives a crash or power cut), a busy timeout, foreign
 //! keys on, and writes in `BEGIN IMMEDIATE` transactions, which take the write lock at
 //! the start and so wait for it instead of failing mid-way with `SQLITE_BUSY`.
+//!
+//! SQLite lets one writer in at a time. Left to itself, a connection that finds the
+//! write lock taken sleeps and retries, backing off up to 100 ms a try, so under a burst
+//! of answers a few unlucky ones lose every race and wait a second or more. The
+//! server's own write transactions therefore queue for a [`WriteGate`] first, first come
+//! first served, and reach SQLite one after another without sleeping.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -29,6 +36,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Postgres, Sqlite, Transaction};
+use tokio::sync::OwnedMutexGuard;
 
 /// How long a SQLite connection waits for another's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -78,19 +86,25 @@ impl DbError {
     }
 }
 
+/// The queue a SQLite database's write transactions take their turn in (see the module
+/// documentation): one at a time, in the order they asked.
+#[derive(Debug, Clone, Default)]
+pub struct WriteGate(Arc<tokio::sync::Mutex<()>>);
+
 /// An open database.
 #[derive(Debug, Clone)]
 pub enum Db {
-    /// SQLite, embedded.
-    Sqlite(SqlitePool),
+    /// SQLite, embedded, with its writers' queue.
+    Sqlite(SqlitePool, WriteGate),
     /// PostgreSQL.
     Postgres(PgPool),
 }
 
-/// A write transaction (SQLite: `BEGIN IMMEDIATE`).
+/// A write transaction (SQLite: `BEGIN IMMEDIATE`, holding the writers' turn until it
+/// commits or is dropped).
 pub enum Tx {
-    /// On SQLite.
-    Sqlite(Transaction<'static, Sqlite>),
+    /// On SQLite. The transaction is declared first, so it ends before the turn passes.
+    Sqlite(Transaction<'static, Sqlite>, OwnedMutexGuard<()>),
     /// On PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -149,7 +163,7 @@ pub enum Handle<'a> {
 impl<'a> From<&'a Db> for Handle<'a> {
     fn from(db: &'a Db) -> Handle<'a> {
         match db {
-            Db::Sqlite(pool) => Handle::Sqlite(pool),
+            Db::Sqlite(pool, _) => Handle::Sqlite(pool),
             Db::Postgres(pool) => Handle::Postgres(pool),
         }
     }
@@ -158,7 +172,7 @@ impl<'a> From<&'a Db> for Handle<'a> {
 impl<'a> From<&'a mut Tx> for Handle<'a> {
     fn from(tx: &'a mut Tx) -> Handle<'a> {
         match tx {
-            Tx::Sqlite(tx) => Handle::SqliteTx(tx),
+            Tx::Sqlite(tx, _) => Handle::SqliteTx(tx),
             Tx::Postgres(tx) => Handle::PostgresTx(tx),
         }
     }
@@ -180,6 +194,7 @@ impl Db {
                     .max_connections(8)
                     .connect_with(options)
                     .await?,
+                WriteGate::default(),
             )
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Db::Postgres(
@@ -198,7 +213,7 @@ impl Db {
     /// Which backend this is, for messages.
     pub fn backend(&self) -> &'static str {
         match self {
-            Db::Sqlite(_) => "SQLite",
+            Db::Sqlite(..) => "SQLite",
             Db::Postgres(_) => "PostgreSQL",
         }
     }
@@ -206,20 +221,23 @@ impl Db {
     /// Starts a write transaction.
     pub async fn write(&self) -> Result<Tx, DbError> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool, gate) => {
+                let turn = Arc::clone(&gate.0).lock_owned().await;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
-        run!(self, fetch_one, sqlx::query_scalar::<_, i64>("SELECT 1")).is_ok()
+        run!(self, fetch_one, sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)")).is_ok()
     }
 
     /// Closes every connection (SQLite checkpoints its WAL into the database file).
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite(pool, _) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -237,7 +255,7 @@ impl Db {
             sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
         )?;
         let migrations = match self {
-            Db::Sqlite(_) => SQLITE_MIGRATIONS,
+            Db::Sqlite(..) => SQLITE_MIGRATIONS,
             Db::Postgres(_) => POSTGRES_MIGRATIONS,
         };
         let known = migrations.last().map_or(0, |m| m.0);
@@ -251,7 +269,7 @@ impl Db {
             let failed = |source| DbError::Migration { version, source };
             let mut tx = self.write().await?;
             match &mut tx {
-                Tx::Sqlite(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop),
+                Tx::Sqlite(tx, _) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop),
                 Tx::Postgres(tx) => sqlx::raw_sql(sql).execute(&mut **tx).await.map(drop),
             }
             .map_err(failed)?;
@@ -276,7 +294,7 @@ impl Tx {
     /// Commits: on SQLite the data is on disk when this returns.
     pub async fn commit(self) -> Result<(), DbError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, _turn) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())

@@ -3,7 +3,7 @@
 //! The database's own text never reaches a response.
 //!
 //! API routes answer JSON `{"error": "...", "item"?: "..."}`; pages answer an HTML
-//! page through [`PageError`].
+//! page through [`PageError`](crate::view::PageError).
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -131,25 +131,5 @@ impl IntoResponse for AppError {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
-    }
-}
-
-/// An error on a page: the same statuses, as HTML (and a sign-in redirect where the
-/// session is missing).
-#[derive(Debug)]
-pub struct PageError(pub AppError);
-
-impl<E: Into<AppError>> From<E> for PageError {
-    fn from(e: E) -> PageError {
-        PageError(e.into())
-    }
-}
-
-impl IntoResponse for PageError {
-    fn into_response(self) -> Response {
-        if matches!(self.0, AppError::Unauthenticated) {
-            return crate::pages::redirect("/login");
-        }
-        crate::pages::error_page(&self.0)
     }
 }

@@ -7,11 +7,13 @@
 //! The crate, from the wire inwards:
 //! - [`app`](mod@app): the router, every route declared once with who may call it;
 //! - [`access`]: the guard in front of each route (session, role, CSRF);
-//! - [`api`] (JSON under `/api/v1`), [`pages`] (server-rendered HTML, no script),
+//! - [`api`] (JSON under `/api/v1`), [`pages`] (server-rendered HTML, no script, through
+//!   [`view`]: the templates, rendering and error pages),
 //!   [`answer`] (the client's questionnaire), [`openapi`] (the API's description);
 //! - [`error`]: one error type and how it is shown;
 //! - the records: [`users`], [`sessions`], [`clients`] (and consent), [`links`],
 //!   [`responses`], [`alerts`], [`clinic`] (settings), [`audit`];
+//! - [`caseload`]: the clinic's scores and tracks, kept between requests;
 //! - [`db`]: SQLite or PostgreSQL through one query text, migrations per backend;
 //! - [`secrets`] (argon2id, tokens), [`throttle`] (sign-in limits), [`clock`];
 //! - [`serve`] and [`admin`]: running it, the first admin, backup and restore.
@@ -26,6 +28,7 @@ pub mod answer;
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod caseload;
 pub mod clients;
 pub mod clinic;
 pub mod clock;
@@ -41,6 +44,7 @@ pub mod sessions;
 pub mod state;
 pub mod throttle;
 pub mod users;
+pub mod view;
 
 pub use app::{app, routes};
 pub use error::AppError;

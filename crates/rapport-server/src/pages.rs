@@ -3,14 +3,13 @@
 //! JavaScript, and no script at all. Each page goes out with a Content-Security-Policy
 //! whose nonce admits only its own style block, and `Cache-Control: no-store`.
 
-use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use minijinja::{Environment, Value, context};
+use minijinja::{Value, context};
 use rapport_measures::{ItemKind, Settings};
 use serde::Deserialize;
 
@@ -20,147 +19,12 @@ use crate::api;
 use crate::audit::{self, Outcome};
 use crate::clients::{self, ConsentScope, Intent};
 use crate::clinic;
-use crate::error::{AppError, PageError};
+use crate::clock;
+use crate::error::AppError;
 use crate::sessions::{self, Caller};
 use crate::state::AppState;
 use crate::users::{self, NewUser, Role};
-use crate::{clock, secrets};
-
-/// The server's templates, by name (`server/...`).
-const TEMPLATES: [(&str, &str); 15] = [
-    (
-        "server/layout.html",
-        include_str!("../templates/layout.html"),
-    ),
-    ("server/page.html", include_str!("../templates/page.html")),
-    ("server/error.html", include_str!("../templates/error.html")),
-    ("server/login.html", include_str!("../templates/login.html")),
-    (
-        "server/dashboard.html",
-        include_str!("../templates/dashboard.html"),
-    ),
-    (
-        "server/client.html",
-        include_str!("../templates/client.html"),
-    ),
-    ("server/link.html", include_str!("../templates/link.html")),
-    (
-        "server/answer.html",
-        include_str!("../templates/answer.html"),
-    ),
-    (
-        "server/thanks.html",
-        include_str!("../templates/thanks.html"),
-    ),
-    ("server/gone.html", include_str!("../templates/gone.html")),
-    ("server/kiosk.html", include_str!("../templates/kiosk.html")),
-    (
-        "server/password.html",
-        include_str!("../templates/password.html"),
-    ),
-    ("server/users.html", include_str!("../templates/users.html")),
-    (
-        "server/settings.html",
-        include_str!("../templates/settings.html"),
-    ),
-    ("server/audit.html", include_str!("../templates/audit.html")),
-];
-
-/// The stylesheet every page links.
-pub const STYLESHEET: &str = include_str!("../static/app.css");
-
-/// The layout the report's pages are rendered in on the server.
-pub const LAYOUT: &str = "server/layout.html";
-
-/// The report crate's templates and the server's, in one environment.
-pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
-    let mut env = Environment::new();
-    rapport_report::templates::register(&mut env)?;
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)?;
-    }
-    Ok(env)
-}
-
-static ENVIRONMENT: LazyLock<Result<Environment<'static>, String>> =
-    LazyLock::new(|| environment().map_err(|e| format!("{e:#}")));
-
-fn templates() -> Result<&'static Environment<'static>, AppError> {
-    ENVIRONMENT
-        .as_ref()
-        .map_err(|e| AppError::Internal(format!("loading the page templates: {e}")))
-}
-
-/// What the layout shows of the signed-in user.
-fn user_view(caller: Option<&Caller>) -> Value {
-    match caller {
-        Some(c) => context! {
-            id => c.user_id,
-            name => c.name.clone(),
-            csrf => c.csrf_token.clone(),
-            counsels => c.role().counsels(),
-            admin => c.role() == Role::Admin,
-        },
-        None => Value::from(()),
-    }
-}
-
-/// Renders a page with `status`: the layout's variables (nonce, language, user) added,
-/// the CSP header carrying the nonce.
-pub fn render(
-    status: StatusCode,
-    name: &str,
-    caller: Option<&Caller>,
-    page: Value,
-) -> Result<Response, AppError> {
-    let nonce = secrets::token()?;
-    let html = templates()?.get_template(name)?.render(context! {
-        nonce => nonce.clone(),
-        lang => "en",
-        user => user_view(caller),
-        layout => LAYOUT,
-        ..page
-    })?;
-    let policy = format!(
-        "default-src 'none'; style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    );
-    let mut response = (status, axum::response::Html(html)).into_response();
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, value);
-    }
-    Ok(response)
-}
-
-/// A 303 to `to`.
-pub fn redirect(to: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(to) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
-}
-
-/// An error as a page.
-pub fn error_page(error: &AppError) -> Response {
-    let heading = match error.status() {
-        StatusCode::NOT_FOUND => "Not found",
-        StatusCode::FORBIDDEN => "Not allowed",
-        StatusCode::TOO_MANY_REQUESTS => "Please wait",
-        StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
-        _ => "That did not work",
-    };
-    let message = error.public_message();
-    render(
-        error.status(),
-        "server/error.html",
-        None,
-        context! { heading => heading, message => message.clone() },
-    )
-    .unwrap_or_else(|_| (error.status(), message).into_response())
-}
+use crate::view::{LAYOUT, PageError, STYLESHEET, redirect, render};
 
 /// `GET /static/app.css`.
 pub async fn stylesheet() -> Response {
@@ -216,8 +80,10 @@ pub async fn login_form(
 pub async fn logout_form(
     State(state): State<AppState>,
     caller: Caller,
+    address: Address,
 ) -> Result<Response, PageError> {
     sessions::end(&state.db, &caller.session).await?;
+    api::audit(&state, &caller, &address, "logout", "session", Outcome::Ok).await?;
     let mut response = redirect("/login");
     if let Ok(cookie) =
         HeaderValue::from_str(&sessions::expired_cookie(state.exposure.secure_cookies))
@@ -248,7 +114,7 @@ pub async fn dashboard(
         return Ok(redirect("/admin/users"));
     }
     let clients = clients::visible(&state.db, &caller).await?;
-    let alerts = api::open_alerts(&state, &caller).await?;
+    let alerts = api::alerts_of(&state, &caller, &clients).await?;
     let mut open: BTreeMap<i64, usize> = BTreeMap::new();
     for a in &alerts {
         *open.entry(a.client).or_default() += 1;
@@ -256,13 +122,15 @@ pub async fn dashboard(
     // Clients with the most urgent alert first, then by code.
     let mut rows: Vec<Value> = Vec::new();
     let mut order: Vec<&clients::Client> = clients.iter().collect();
-    let first_alert = |id: i64| {
-        alerts
-            .iter()
-            .position(|a| a.client == id)
-            .unwrap_or(usize::MAX)
-    };
-    order.sort_by_key(|c| (first_alert(c.id), c.code.clone()));
+    // Alerts come most urgent first, so a client's first one is their most urgent.
+    let mut first_alert: HashMap<i64, usize> = HashMap::new();
+    for (position, a) in alerts.iter().enumerate() {
+        first_alert.entry(a.client).or_insert(position);
+    }
+    order.sort_by(|a, b| {
+        let urgency = |c: &clients::Client| first_alert.get(&c.id).copied().unwrap_or(usize::MAX);
+        (urgency(a), &a.code).cmp(&(urgency(b), &b.code))
+    });
     for c in order {
         rows.push(context! {
             id => c.id,
@@ -382,13 +250,15 @@ pub async fn client_page(
     let client =
         api::client_for(&state, &caller, &address, id, Intent::Read, "client.view").await?;
     let settings = clinic::load(&state.db, caller.clinic_id).await?;
-    let caseload = crate::alerts::caseload(
-        &state.db,
-        caller.clinic_id,
-        &state.registry,
-        &settings.scoring,
-    )
-    .await?;
+    let caseload = state
+        .caseloads
+        .get(
+            &state.db,
+            &state.registry,
+            caller.clinic_id,
+            &settings.scoring,
+        )
+        .await?;
     let own = rapport_measures::TrackReport {
         clients: caseload
             .tracked

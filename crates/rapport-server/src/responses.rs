@@ -117,6 +117,20 @@ pub async fn of_client(db: &Db, client: i64) -> Result<Vec<Response>, DbError> {
     Ok(rows.into_iter().filter_map(to_response).collect())
 }
 
+/// How many responses a clinic holds. Responses are append-only, so an unchanged count
+/// means unchanged answers (see [`crate::caseload`]).
+pub async fn count_of_clinic(db: &Db, clinic: i64) -> Result<i64, DbError> {
+    run!(
+        db,
+        fetch_one,
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM responses r JOIN clients c ON c.id = r.client_id \
+             WHERE c.clinic_id = $1"
+        )
+        .bind(clinic)
+    )
+}
+
 /// Every response in a clinic: the caseload the statistical rupture rule pools its
 /// session-to-session differences over.
 pub async fn of_clinic(db: &Db, clinic: i64) -> Result<Vec<Response>, DbError> {

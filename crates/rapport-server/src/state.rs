@@ -1,10 +1,11 @@
 //! What every handler shares: the database, the instruments, the clock, the sign-in
-//! and kiosk throttles, and how the server is reached.
+//! and kiosk throttles, how the server is reached, and the clinics' kept caseloads.
 
 use std::sync::Arc;
 
 use rapport_measures::Registry;
 
+use crate::caseload::CaseloadCache;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::throttle::Throttle;
@@ -41,6 +42,8 @@ pub struct Inner {
     pub kiosk_throttle: Throttle,
     /// How the server is reached.
     pub exposure: Exposure,
+    /// Each clinic's scored caseload, kept between requests.
+    pub caseloads: CaseloadCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -60,6 +63,7 @@ impl AppState {
             throttle: Throttle::default(),
             kiosk_throttle: Throttle::default(),
             exposure,
+            caseloads: CaseloadCache::default(),
         }))
     }
 }

@@ -186,6 +186,9 @@ pub async fn create(db: &Db, clinic: i64, new: &NewUser, now: i64) -> Result<Use
         return Err(UserError::Name);
     }
     secrets::check_new_password(&new.password).map_err(UserError::Password)?;
+    // Hashed before the write transaction, which would otherwise hold every other
+    // writer back for the hash's deliberate slowness.
+    let hash = secrets::hash_password(&new.password)?;
     let mut tx = db.write().await?;
     if let Some(supervisor) = new.supervisor {
         let role = run!(
@@ -201,7 +204,6 @@ pub async fn create(db: &Db, clinic: i64, new: &NewUser, now: i64) -> Result<Use
             return Err(UserError::Supervisor(supervisor));
         }
     }
-    let hash = secrets::hash_password(&new.password)?;
     let inserted = run!(
         &mut tx,
         fetch_one,

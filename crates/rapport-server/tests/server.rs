@@ -12,7 +12,7 @@
 //! ```
 //!
 //! The modules: [`harness`] (servers, users, requests), [`authz`] (the route table walk,
-//! IDOR, CSRF), [`login`] (passwords, throttling, sessions), [`headers`] (CSP, caching),
+//! IDOR, CSRF), [`login`] (passwords, throttling, sessions), [`headers`] (CSP, caching), [`health`] (`/healthz`),
 //! [`links`] (the client's side), [`alerts`], [`tracking`] (the API against
 //! `rapport measures track`), [`audit`] (the log and consent), [`admin`] (backup and
 //! restore) and [`openapi`].
@@ -30,6 +30,8 @@ mod audit;
 mod authz;
 #[path = "server/headers.rs"]
 mod headers;
+#[path = "server/health.rs"]
+mod health;
 #[path = "server/links.rs"]
 mod links;
 #[path = "server/login.rs"]

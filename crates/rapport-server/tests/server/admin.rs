@@ -13,7 +13,7 @@ use crate::harness::{Backend, POSTGRES_ENV, Server, pg_admin, unique};
 async fn clients(url: &str) -> Vec<String> {
     let db = Db::open(url).await.expect("open");
     let rows = match &db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             sqlx::query_scalar::<_, String>("SELECT code FROM clients ORDER BY code")
                 .fetch_all(pool)
                 .await

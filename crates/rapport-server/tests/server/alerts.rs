@@ -90,6 +90,35 @@ on_both! {
         assert!(page.contains("C1-001") && !page.contains("C2-001") && !page.contains("D-001"));
     }
 
+    fn alerts_follow_each_new_answer_and_settings_change_at_once(s) {
+        // The clinic's scores are kept between requests; every view must still see the
+        // latest answers and settings.
+        let w = s.world().await;
+        let c = w.client_c1;
+        assert!(alerts_of(s, &w.c1).await.is_empty());
+        assert_eq!(s.paper(&w.c1, c, 1, "2026-11-20", "srs", same(9.0, &SRS)).await.status, StatusCode::CREATED);
+        assert!(alerts_of(s, &w.c1).await.is_empty());
+        let page = s.get(Some(&w.c1), &format!("/api/v1/clients/{c}")).await.json();
+        assert_eq!(page["instruments"][0]["series"].as_array().unwrap().len(), 1);
+        // An answer through a link (another door) is seen by the next request.
+        let (url, _) = s.new_link(&w.c1, c, 2, &["srs"]).await;
+        let r = s.req(axum::http::Method::POST, &url).json(&json!({"answers": {"srs": same(8.0, &SRS)}})).send().await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        // 36 to 32: below the cut-off of 36, and a drop of 4 (a rupture).
+        assert_eq!(
+            alerts_of(s, &w.c1).await,
+            [key("C1-001", "below_cutoff", "srs", 2), key("C1-001", "rupture", "srs", 2)].into_iter().collect()
+        );
+        let page = s.get(Some(&w.c1), &format!("/api/v1/clients/{c}")).await.json();
+        assert_eq!(page["instruments"][0]["series"].as_array().unwrap().len(), 2);
+        // A lower cut-off from the admin clears it at once.
+        let mut settings = s.get(Some(&w.admin), "/api/v1/settings").await.json();
+        settings["scoring"]["cutoffs"] = json!({"srs": 30});
+        let r = s.put_json(&w.admin, "/api/v1/settings", settings).await;
+        assert!(r.status.is_success(), "{}: {}", r.status, r.text());
+        assert_eq!(alerts_of(s, &w.c1).await, [key("C1-001", "rupture", "srs", 2)].into_iter().collect());
+    }
+
     fn acknowledging_an_alert_needs_a_note_and_is_audited(s) {
         let w = s.world().await;
         let c = w.client_c1;

@@ -289,7 +289,7 @@ impl Server {
     pub async fn count(&self, text: &str) -> i64 {
         let sql = sqlx::AssertSqlSafe(text.to_string());
         match &self.state.db {
-            Db::Sqlite(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
+            Db::Sqlite(pool, _) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
             Db::Postgres(pool) => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await,
         }
         .unwrap_or_else(|e| panic!("{text}: {e}"))
@@ -302,7 +302,7 @@ impl Server {
         let join =
             |n: usize, get: &dyn Fn(usize) -> String| (0..n).map(get).collect::<Vec<_>>().join("|");
         match &self.state.db {
-            Db::Sqlite(pool) => sqlx::query(sql)
+            Db::Sqlite(pool, _) => sqlx::query(sql)
                 .fetch_all(pool)
                 .await
                 .expect("rows")
@@ -345,7 +345,7 @@ impl Server {
     pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
         let sql = sqlx::AssertSqlSafe(sql.to_string());
         match &self.state.db {
-            Db::Sqlite(pool) => sqlx::query(sql)
+            Db::Sqlite(pool, _) => sqlx::query(sql)
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected()),

@@ -52,6 +52,34 @@ on_both! {
         // An unknown token is a 404.
         assert_eq!(s.get(None, "/a/nope").await.status, StatusCode::NOT_FOUND);
         assert_eq!(answer_json(s, "/a/nope", json!({"srs": srs(9.0)})).await.status, StatusCode::NOT_FOUND);
+        // A browser's form to an unknown token gets a page, not JSON.
+        let r = s.req(Method::POST, "/a/nope").form(&[("srs.relationship", "9")]).send().await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.header("content-type").unwrap().starts_with("text/html"), "{:?}", r.header("content-type"));
+        assert!(r.text().contains("<html"), "{}", r.text());
+    }
+
+    fn a_link_whose_answers_were_entered_from_paper_says_so_and_stays_unused(s) {
+        let w = s.world().await;
+        let (url, _) = s.new_link(&w.c1, w.client_c1, 3, &["srs"]).await;
+        let r = s.paper(&w.c1, w.client_c1, 3, "2026-11-30", "srs", srs(7.0)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        // The client is told their counsellor recorded them, not that the link was used.
+        let r = answer_json(s, &url, json!({"srs": srs(9.0)})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        let message = r.json()["error"].as_str().unwrap().to_string();
+        assert!(message.contains("srs") && message.contains("recorded already"), "{message}");
+        assert!(!message.contains("used"), "{message}");
+        let r = s.req(Method::POST, &url)
+            .form(&[("srs.relationship", "9"), ("srs.goals", "9"), ("srs.approach", "9"), ("srs.overall", "9")])
+            .send().await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.text().contains("recorded already"), "{}", r.text());
+        // The paper answers stand, and the link was not spent.
+        assert_eq!(stored(s).await, 1);
+        let answers = s.rows("SELECT answers FROM responses").await;
+        assert!(answers[0].contains('7'), "{answers:?}");
+        assert_eq!(s.count("SELECT COUNT(*) FROM links WHERE used_at IS NULL").await, 1);
     }
 
     fn a_link_takes_a_form_and_redirects_to_thanks(s) {

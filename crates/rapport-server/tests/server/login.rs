@@ -126,6 +126,9 @@ on_both! {
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert_eq!(s.get(Some(&b), "/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
         assert_eq!(s.count("SELECT COUNT(*) FROM sessions").await, 0);
+        // Both sign-outs are in the audit log, as the sign-ins are.
+        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'logout' AND object = 'session' AND outcome = 'ok'").await, 2);
+        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'login' AND outcome = 'ok'").await, 2);
     }
 
     fn a_password_change_ends_the_other_sessions(s) {
