@@ -53,17 +53,6 @@ fn layer_list(layers: &[usize]) -> String {
     }
 }
 
-fn context_sentence(info: &ModelInfo) -> String {
-    match info.options.as_ref().and_then(|o| o.context.as_ref()) {
-        Some(c) => format!(
-            " A conversation layer adds the first pass's code probabilities of the turns at \
-             offsets {:?}, learnt from {}-fold held-out first-pass codes.",
-            c.offsets, c.inner_folds
-        ),
-        None => String::new(),
-    }
-}
-
 fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Result {
     writeln!(out, "# Model card: {}", info.name)?;
     writeln!(out)?;
@@ -80,12 +69,11 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
          sustain talk (AnnoMI's scheme). Features: TF-IDF word 1-2-grams and character 2-5-grams \
          of the utterance, and word 1-2-grams of the turn before (when the other side spoke it) \
          and the turn after.{} One multinomial logistic regression per head (L-BFGS, C = 5, \
-         classes weighted inversely to their frequency).{} `confidence` is the behaviour's or \
+         classes weighted inversely to their frequency). `confidence` is the behaviour's or \
          talk type's predicted probability, calibrated by a temperature per head fitted on \
          the cross-validation's held-out codes (so that codes given 0.8 are right about 80 % \
          of the time).",
         dense_sentence(info),
-        context_sentence(info)
     )?;
     if let Some(encoder) = &info.encoder {
         writeln!(out)?;

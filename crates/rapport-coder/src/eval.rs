@@ -1,8 +1,7 @@
 //! Grouped k-fold cross-validation: every session of one group (one video) sits in the
-//! same fold, so no conversation is split between training and test.
+//! same fold ([`folds`](crate::folds)), so no conversation is split between training
+//! and test; the held-out codes of every fold are pooled and scored.
 
-use std::borrow::Borrow;
-use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use rapport_core::{Behaviour, QuestionType, ReflectionType, Talk};
@@ -10,6 +9,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, Label, LabelledSession};
+pub use crate::figures::{EvalSummary, QualityFigures, TaskFigures};
+use crate::folds::FoldError;
+pub use crate::folds::assign_folds;
 use crate::linear::{fit_temperature, rescale};
 use crate::metrics::{Confusion, auc, expected_calibration_error};
 use crate::model::{Model, Prediction, TrainError, TrainOptions, argmax, turns_of};
@@ -36,6 +38,15 @@ pub enum EvalError {
     Train(#[from] TrainError),
 }
 
+impl From<FoldError> for EvalError {
+    fn from(e: FoldError) -> EvalError {
+        match e {
+            FoldError::TooFewGroups { groups, folds } => EvalError::TooFewGroups { groups, folds },
+            FoldError::TooFewFolds(folds) => EvalError::TooFewFolds(folds),
+        }
+    }
+}
+
 /// Agreement on one coding task, over all test folds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskResult {
@@ -49,68 +60,6 @@ pub struct TaskResult {
     pub calibration_error: f64,
     /// The calibration temperature fitted on every fold's held-out codes.
     pub temperature: f32,
-}
-
-/// The headline figures of one task, as stored with a model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TaskFigures {
-    /// The task.
-    pub task: Task,
-    /// Utterances scored.
-    pub utterances: usize,
-    /// Macro-averaged F1.
-    pub macro_f1: f64,
-    /// F1 of each class.
-    pub per_class_f1: BTreeMap<String, f64>,
-    /// Cohen's kappa.
-    pub kappa: f64,
-    /// Accuracy.
-    pub accuracy: f64,
-    /// Expected calibration error of the calibrated confidence.
-    pub calibration_error: f64,
-    /// The calibration temperature a model trained on all the data uses.
-    #[serde(default = "uncalibrated")]
-    pub temperature: f32,
-}
-
-fn uncalibrated() -> f32 {
-    1.0
-}
-
-/// The figures of a cross-validation run, small enough to store in a model file.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct EvalSummary {
-    /// Number of folds.
-    pub folds: usize,
-    /// The column that grouped sessions.
-    pub group_by: String,
-    /// Distinct groups.
-    pub groups: usize,
-    /// Sessions.
-    pub sessions: usize,
-    /// One entry per task.
-    pub tasks: Vec<TaskFigures>,
-    /// How well `mi_quality_score` separates high- from low-quality sessions.
-    #[serde(default)]
-    pub mi_quality: Option<QualityFigures>,
-}
-
-/// Agreement of the held-out sessions' quality scores with the expert's rating.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QualityFigures {
-    /// Sessions scored (those rated high or low).
-    pub sessions: usize,
-    /// Of them, rated low quality.
-    pub low: usize,
-    /// Area under the ROC curve of the score against the rating.
-    pub auc: f64,
-}
-
-impl EvalSummary {
-    /// The figures of one task.
-    pub fn task(&self, task: Task) -> Option<&TaskFigures> {
-        self.tasks.iter().find(|t| t.task == task)
-    }
 }
 
 /// The full result of a cross-validation run.
@@ -161,41 +110,6 @@ impl EvalReport {
             mi_quality: self.mi_quality.clone(),
         }
     }
-}
-
-/// Assigns each session a fold in `0..folds`, keeping groups whole and balancing
-/// utterance counts: groups, largest first, go to the fold with fewest utterances (as
-/// scikit-learn's `GroupKFold`).
-pub fn assign_folds<S: Borrow<LabelledSession>>(
-    sessions: &[S],
-    folds: usize,
-) -> Result<Vec<usize>, EvalError> {
-    if folds < 2 {
-        return Err(EvalError::TooFewFolds(folds));
-    }
-    let mut sizes: HashMap<&str, usize> = HashMap::new();
-    for s in sessions.iter().map(Borrow::borrow) {
-        *sizes.entry(s.group.as_str()).or_default() += s.utterances.len();
-    }
-    if sizes.len() < folds {
-        return Err(EvalError::TooFewGroups {
-            groups: sizes.len(),
-            folds,
-        });
-    }
-    let mut groups: Vec<(&str, usize)> = sizes.into_iter().collect();
-    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut load = vec![0usize; folds];
-    let mut fold_of: HashMap<&str, usize> = HashMap::new();
-    for (group, size) in groups {
-        let fold = (0..folds).min_by_key(|&f| (load[f], f)).unwrap_or(0);
-        load[fold] += size;
-        fold_of.insert(group, fold);
-    }
-    Ok(sessions
-        .iter()
-        .map(|s| fold_of.get(s.borrow().group.as_str()).copied().unwrap_or(0))
-        .collect())
 }
 
 /// Cross-validates: trains on all folds but one, codes the held-out fold, and pools

@@ -3,24 +3,27 @@
 //! - [`text`] and [`vectorizer`]: n-grams and TF-IDF blocks;
 //! - [`features`]: the utterance in its conversation (own text, previous and next turn);
 //! - [`linear`]: multinomial logistic regression fitted with L-BFGS;
-//! - [`context`]: the conversation layer (first-pass codes of the turns around each one);
-//! - [`model`]: the four heads, training, and the safetensors model file;
+//! - [`model`]: the model's parts and prediction, with its heads, training and
+//!   safetensors file in sub-modules; [`prediction`]: one utterance's code probabilities;
 //! - [`corpus`]: expert-coded training data (AnnoMI's CSV layout);
 //! - [`task`]: the four coding tasks, one head each;
-//! - [`eval`] and [`metrics`]: grouped cross-validation and agreement figures;
+//! - [`folds`], [`eval`] and [`metrics`]: grouped folds, cross-validation and agreement
+//!   figures; [`figures`]: what cross-validation measured, as a model file stores it;
 //! - [`coder`]: coding a transcript and summarising the session;
 //! - [`quality`]: the session-quality model (P(high-quality MI) from words and code profile);
 //! - [`card`]: the model card written beside a model file.
 
 pub mod card;
 pub mod coder;
-pub mod context;
 pub mod corpus;
 pub mod eval;
 pub mod features;
+pub mod figures;
+pub mod folds;
 pub mod linear;
 pub mod metrics;
 pub mod model;
+pub mod prediction;
 pub mod quality;
 pub mod task;
 pub mod text;

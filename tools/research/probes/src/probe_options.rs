@@ -5,8 +5,13 @@
 //! ```text
 //! cargo run --release --manifest-path tools/research/probes/Cargo.toml --bin embed_annomi     # writes the cache
 //! cargo run --release --manifest-path tools/research/probes/Cargo.toml --bin probe_options -- \
-//!     [--cache STEM] [--dense VIEW:LAYER:WEIGHT]... [--context] [--context-weight 1]
+//!     [--cache STEM] [--dense VIEW:LAYER:WEIGHT]...
 //! ```
+//!
+//! The conversation layer it once measured (`--context`: a second pass reading the
+//! first pass's codes of the turns around each utterance) was dropped from the coder
+//! after these measurements; its figures are in `docs/research.md`, and its code in the
+//! repository's history (`crates/rapport-coder/src/context.rs` before 2026-12-02).
 //!
 //! `VIEW` is `own`, `previous`, `next` or `counselor_before`; `LAYER` the encoder layer
 //! the vector is pooled from. Without `--dense`, the default model's blocks. The cache
@@ -18,7 +23,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use rapport_coder::context::ContextSpec;
 use rapport_coder::features::{DenseSpec, View, embedding_layers};
 use rapport_coder::{Corpus, TrainOptions, cross_validate};
 
@@ -39,17 +43,9 @@ fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
-        let number = |v: String| v.parse::<f32>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--cache" => stem = value()?,
             "--dense" => dense.push(dense_spec(&value()?)?),
-            "--context" => options.context = Some(ContextSpec::default()),
-            "--context-weight" => {
-                let w = number(value()?)?;
-                if let Some(c) = options.context.as_mut() {
-                    c.weight = w;
-                }
-            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -93,9 +89,8 @@ fn run() -> Result<(), String> {
     let report =
         cross_validate(&corpus, 5, "video_url", &options, &|| {}).map_err(|e| e.to_string())?;
     println!(
-        "dense {:?} context {:?} ({:.0} s)",
+        "dense {:?} ({:.0} s)",
         options.dense,
-        options.context.as_ref().map(|c| c.weight),
         started.elapsed().as_secs_f64()
     );
     for t in &report.summary().tasks {

@@ -1,0 +1,71 @@
+//! What cross-validation measured, small enough to store in a model file and print in
+//! its card: each task's agreement with the experts and its calibration temperature,
+//! and how well the session-quality score ranks sessions.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::task::Task;
+
+/// The headline figures of one task, as stored with a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskFigures {
+    /// The task.
+    pub task: Task,
+    /// Utterances scored.
+    pub utterances: usize,
+    /// Macro-averaged F1.
+    pub macro_f1: f64,
+    /// F1 of each class.
+    pub per_class_f1: BTreeMap<String, f64>,
+    /// Cohen's kappa.
+    pub kappa: f64,
+    /// Accuracy.
+    pub accuracy: f64,
+    /// Expected calibration error of the calibrated confidence.
+    pub calibration_error: f64,
+    /// The calibration temperature a model trained on all the data uses.
+    #[serde(default = "uncalibrated")]
+    pub temperature: f32,
+}
+
+fn uncalibrated() -> f32 {
+    1.0
+}
+
+/// The figures of a cross-validation run, small enough to store in a model file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct EvalSummary {
+    /// Number of folds.
+    pub folds: usize,
+    /// The column that grouped sessions.
+    pub group_by: String,
+    /// Distinct groups.
+    pub groups: usize,
+    /// Sessions.
+    pub sessions: usize,
+    /// One entry per task.
+    pub tasks: Vec<TaskFigures>,
+    /// How well `mi_quality_score` separates high- from low-quality sessions.
+    #[serde(default)]
+    pub mi_quality: Option<QualityFigures>,
+}
+
+/// Agreement of the held-out sessions' quality scores with the expert's rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityFigures {
+    /// Sessions scored (those rated high or low).
+    pub sessions: usize,
+    /// Of them, rated low quality.
+    pub low: usize,
+    /// Area under the ROC curve of the score against the rating.
+    pub auc: f64,
+}
+
+impl EvalSummary {
+    /// The figures of one task.
+    pub fn task(&self, task: Task) -> Option<&TaskFigures> {
+        self.tasks.iter().find(|t| t.task == task)
+    }
+}
