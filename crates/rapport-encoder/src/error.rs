@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::locate::{ENV_DIR, FETCH_COMMAND};
+use crate::weights::{ENV_DIR, FETCH_COMMAND};
 
 /// Loading or running the encoder failed.
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,8 @@
 //!   word pieces truncated to the model's maximum length, texts sorted by length and
 //!   batched to cut padding, masked mean pooling and L2 normalisation as
 //!   sentence-transformers does for this model, results in input order;
+//! - [`weights`]: the published model, its checksum, the fetch command and the
+//!   environment variable, as a user installs the weights;
 //! - [`error`]: what can go wrong, each message saying what to do.
 //!
 //! The weights are not in the repository: `scripts/fetch-encoder.sh` downloads them
@@ -22,6 +24,7 @@ pub mod encoder;
 pub mod error;
 mod gelu;
 pub mod locate;
+pub mod weights;
 
 pub use encoder::{Encoder, EncoderOptions};
 pub use error::EncoderError;

@@ -15,23 +15,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::EncoderError;
 
-/// The environment variable that names the model directory.
-pub const ENV_DIR: &str = "RAPPORT_ENCODER_DIR";
-
-/// The model directory's path relative to the repository root.
-pub const DEFAULT_RELATIVE_DIR: &str = "models/encoder/all-MiniLM-L6-v2";
-
-/// The command that fetches the weights.
-pub const FETCH_COMMAND: &str = "scripts/fetch-encoder.sh";
-
-/// The published model the fetch script installs.
-pub const MODEL_NAME: &str = "sentence-transformers/all-MiniLM-L6-v2";
-
-/// SHA-256 of the weights file the fetch script installs (and checks).
-pub const WEIGHTS_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db";
-
-/// The files a model directory must hold.
-pub const REQUIRED_FILES: [&str; 3] = ["model.safetensors", "config.json", "tokenizer.json"];
+pub use crate::weights::{
+    DEFAULT_RELATIVE_DIR, ENV_DIR, FETCH_COMMAND, MODEL_NAME, REQUIRED_FILES, WEIGHTS_SHA256,
+};
 
 /// Finds the model directory (see the module's documentation for the order).
 pub fn locate() -> Result<PathBuf, EncoderError> {

@@ -61,11 +61,10 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::error::{InputError, Location, Problems};
-use crate::input::Loaded;
 use crate::instrument::{
     ITEM_WEIGHT_URL, Instrument, Item, ItemKind, ORDINAL_VALUE_URL, Registry, extension_value,
 };
-use crate::response::{Response, SeenKeys, check_value, parse_date};
+use crate::response::{Loaded, Response, SeenKeys, check_value, parse_date};
 
 /// The extension on a `QuestionnaireResponse` that carries the session number.
 pub const SESSION_EXTENSION_URL: &str =

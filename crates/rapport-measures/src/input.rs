@@ -4,15 +4,7 @@ use crate::error::InputError;
 use crate::instrument::Registry;
 use crate::response::Response;
 
-/// Responses read from a file, with notices about what the reader inferred (a FHIR
-/// Bundle without session numbers, say) for the caller to show the user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Loaded {
-    /// The responses, in file order.
-    pub responses: Vec<Response>,
-    /// One line each, naming the file; empty when nothing was inferred.
-    pub notices: Vec<String>,
-}
+pub use crate::response::Loaded;
 
 /// Reads responses from CSV or a FHIR Bundle, chosen by the first character that is not
 /// white space (`{` means JSON). `file` names the input in errors.

@@ -23,6 +23,16 @@ pub struct Response {
     pub answers: BTreeMap<String, f64>,
 }
 
+/// Responses read from a file, with notices about what the reader inferred (a FHIR
+/// Bundle without session numbers, say) for the caller to show the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// The responses, in file order.
+    pub responses: Vec<Response>,
+    /// One line each, naming the file; empty when nothing was inferred.
+    pub notices: Vec<String>,
+}
+
 /// Parses a date strictly as `YYYY-MM-DD` (so `2026-1-5` and `2026-02-30` fail).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();

@@ -1,0 +1,22 @@
+//! The encoder's weights as a user installs them: the published model, the checksum of
+//! its weights, the files a model directory holds, the command that fetches them and
+//! the environment variable that points elsewhere. [`locate`](mod@crate::locate) looks
+//! for them; [`EncoderError`](crate::EncoderError) names them in its messages.
+
+/// The environment variable that names the model directory.
+pub const ENV_DIR: &str = "RAPPORT_ENCODER_DIR";
+
+/// The model directory's path relative to the repository root.
+pub const DEFAULT_RELATIVE_DIR: &str = "models/encoder/all-MiniLM-L6-v2";
+
+/// The command that fetches the weights.
+pub const FETCH_COMMAND: &str = "scripts/fetch-encoder.sh";
+
+/// The published model the fetch script installs.
+pub const MODEL_NAME: &str = "sentence-transformers/all-MiniLM-L6-v2";
+
+/// SHA-256 of the weights file the fetch script installs (and checks).
+pub const WEIGHTS_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db";
+
+/// The files a model directory must hold.
+pub const REQUIRED_FILES: [&str; 3] = ["model.safetensors", "config.json", "tokenizer.json"];
