@@ -8,7 +8,8 @@ makes one-time links, then measures with wrk, bounded in time:
 - link submissions: clients posting answers, each to its own one-time link
   (`POST /a/<token>`, JSON), the server storing each in a synchronous=FULL transaction;
 - the counsellor's dashboard (`GET /`) and alert list (`GET /api/v1/alerts`) over that
-  caseload.
+  caseload, first one request at a time, then with every connection at once (measured
+  before the submissions, so over exactly the seeded caseload).
 
 Prints submissions per second and p50/p99 latency for each. Needs `wrk` (Debian:
 `apt-get install wrk`) and a release build (`cargo build --release -p rapport`).
@@ -104,7 +105,7 @@ def main():
     parser.add_argument("--binary", default="target/release/rapport")
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--administrations", type=int, default=20000)
-    parser.add_argument("--links", type=int, default=8000, help="one-time links made for the submission run")
+    parser.add_argument("--links", type=int, default=30000, help="one-time links made for the submission run")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
@@ -159,14 +160,18 @@ def main():
 
         base = f"http://127.0.0.1:{port}"
         os.environ["RAPPORT_TOKENS"] = token_file
+        # The reads first, over exactly the seeded caseload. The session would idle out
+        # after 30 minutes; sign in afresh for them.
+        api.login("dana@bench.test")
+        cookie = f"Cookie: {api.cookie}"
+        # One counsellor at a time (what each sees), then all connections at once.
+        dashboard_one = wrk(base + "/", args.seconds, 1, headers=[cookie])
+        alerts_one = wrk(base + "/api/v1/alerts", args.seconds, 1, headers=[cookie])
+        dashboard = wrk(base + "/", args.seconds, args.connections, headers=[cookie])
+        alerts = wrk(base + "/api/v1/alerts", args.seconds, args.connections, headers=[cookie])
         submit = wrk(base + "/a/x", args.seconds, args.connections, script=script)
         if submit["requests"] > len(tokens):
             print(f"warning: {submit['requests']} submissions but {len(tokens)} links; raise --links", file=sys.stderr)
-        # The session would idle out after 30 minutes; sign in afresh for the reads.
-        api.login("dana@bench.test")
-        cookie = f"Cookie: {api.cookie}"
-        dashboard = wrk(base + "/", args.seconds, args.connections, headers=[cookie])
-        alerts = wrk(base + "/api/v1/alerts", args.seconds, args.connections, headers=[cookie])
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -176,11 +181,13 @@ def main():
     print(f"caseload: {args.clients} clients, {args.clients * per_client} administrations (seeded in {seeded:.0f} s); "
           f"{cpus} CPUs; wrk -t1 -c{args.connections} -d{args.seconds}s on loopback, SQLite, synchronous=FULL")
     print()
-    print("| request | per second | p50 ms | p99 ms | non-2xx/3xx |")
-    print("|---|---|---|---|---|")
-    for name, r in [("link submission (POST /a/<token>)", submit), ("dashboard (GET /)", dashboard),
-                    ("alerts (GET /api/v1/alerts)", alerts)]:
-        print(f"| {name} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['non_2xx']} |")
+    print("| request | connections | per second | p50 ms | p99 ms | non-2xx/3xx |")
+    print("|---|---|---|---|---|---|")
+    n = args.connections
+    for name, c, r in [("link submission (POST /a/<token>)", n, submit),
+                       ("dashboard (GET /)", 1, dashboard_one), ("dashboard (GET /)", n, dashboard),
+                       ("alerts (GET /api/v1/alerts)", 1, alerts_one), ("alerts (GET /api/v1/alerts)", n, alerts)]:
+        print(f"| {name} | {c} | {r['rate']:.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['non_2xx']} |")
 
 
 if __name__ == "__main__":

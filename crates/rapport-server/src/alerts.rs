@@ -1,7 +1,7 @@
 //! What needs a counsellor's attention before the next session, derived from the
 //! clinic's current scores on each request (so an alert can never disagree with the
-//! data; the scores themselves are kept between requests by [`crate::caseload`]), less
-//! those a counsellor has acknowledged with a note.
+//! data; the scores and what they imply are kept between requests by
+//! [`crate::caseload`]), less those a counsellor has acknowledged with a note.
 //!
 //! The kinds, most urgent first (OpenFIT publishes similar rules; the rupture rules are
 //! `rapport measures track`'s):
@@ -13,10 +13,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rapport_measures::{Construct, Registry, ReliableChange, ScoredResponse};
+use rapport_measures::{
+    Construct, Registry, ReliableChange, ScoreReport, ScoredResponse, TrackReport,
+};
 use serde::{Deserialize, Serialize};
 
-use crate::caseload::Caseload;
 use crate::clients::Client;
 use crate::db::{Db, DbError, exec, run};
 
@@ -105,53 +106,54 @@ struct Ack {
     session_number: i64,
 }
 
-/// The open alerts of `clients` (a caller's visible clients), most urgent first, then
-/// by client code and session.
-pub async fn open(
-    db: &Db,
-    clinic: i64,
-    clients: &[Client],
-    caseload: &Caseload,
-    registry: &Registry,
-    now: i64,
-) -> Result<Vec<Alert>, DbError> {
-    let by_code: BTreeMap<&str, &Client> = clients.iter().map(|c| (c.code.as_str(), c)).collect();
-    let scored_at: HashMap<(&str, &str, u32), &ScoredResponse> = caseload
-        .scored
+/// An alert the scores alone imply (every kind but `not_answered`, which also needs the
+/// clinic's links and the time), for a client by code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    /// The client's code.
+    pub client_code: String,
+    /// What kind.
+    pub kind: AlertKind,
+    /// The instrument.
+    pub instrument: String,
+    /// The session.
+    pub session: u32,
+    /// What happened, in words.
+    pub detail: String,
+}
+
+/// Every alert a clinic's scores imply, for all its clients: worked out once per change
+/// of the scores (see [`crate::caseload`]), then filtered per caller by [`open`].
+pub fn derive(scored: &ScoreReport, tracked: &TrackReport, registry: &Registry) -> Vec<Derived> {
+    let scored_at: HashMap<(&str, &str, u32), &ScoredResponse> = scored
         .responses
         .iter()
         .map(|r| ((r.client.as_str(), r.instrument.as_str(), r.session), r))
         .collect();
     let mut alerts = Vec::new();
-    let mut push = |client: &Client, kind, instrument: &str, session, detail: String| {
-        alerts.push(Alert {
-            client: client.id,
-            client_code: client.code.clone(),
+    let mut push = |client: &str, kind, instrument: &str, session, detail: String| {
+        alerts.push(Derived {
+            client_code: client.to_string(),
             kind,
             instrument: instrument.to_string(),
             session,
             detail,
         });
     };
-    for r in &caseload.scored.responses {
-        let Some(client) = by_code.get(r.client.as_str()) else {
-            continue;
-        };
+    for r in &scored.responses {
         // Only item flags (PHQ-9 item 9) are safety alerts; a cut-off flag, whatever an
         // instrument names it, is read by the alliance and outcome rules below.
-        let item_flags: Vec<&str> = registry
-            .get(&r.instrument)
-            .map(|i| {
-                i.scoring
-                    .item_flags
-                    .iter()
-                    .map(|f| f.flag.as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for flag in r.flags.iter().filter(|f| item_flags.contains(&f.as_str())) {
+        let Some(instrument) = registry.get(&r.instrument) else {
+            continue;
+        };
+        let item_flags = &instrument.scoring.item_flags;
+        for flag in r
+            .flags
+            .iter()
+            .filter(|f| item_flags.iter().any(|i| i.flag == **f))
+        {
             push(
-                client,
+                &r.client,
                 AlertKind::SelfHarmItem,
                 &r.instrument,
                 r.session,
@@ -162,10 +164,8 @@ pub async fn open(
             );
         }
     }
-    for client_track in &caseload.tracked.clients {
-        let Some(client) = by_code.get(client_track.client.as_str()) else {
-            continue;
-        };
+    for client_track in &tracked.clients {
+        let client = client_track.client.as_str();
         for t in &client_track.instruments {
             let Some(instrument) = registry.get(&t.instrument) else {
                 continue;
@@ -186,12 +186,8 @@ pub async fn open(
             }
             if instrument.scoring.construct == Construct::Alliance
                 && let Some(last) = t.series.last()
-                && let Some(scored) = scored_at.get(&(
-                    client_track.client.as_str(),
-                    t.instrument.as_str(),
-                    last.session,
-                ))
-                && scored.flags.iter().any(|f| f == "below_cutoff")
+                && let Some(latest) = scored_at.get(&(client, t.instrument.as_str(), last.session))
+                && latest.flags.iter().any(|f| f == "below_cutoff")
             {
                 push(
                     client,
@@ -225,19 +221,57 @@ pub async fn open(
             }
         }
     }
-    let answered: HashSet<(&str, u32, &str)> = caseload
-        .scored
+    alerts
+}
+
+/// What was answered, as (client code, session, instrument): a link's instrument that
+/// was answered (through the link or from paper) is not `not_answered`.
+pub type Answered = HashSet<(String, u32, String)>;
+
+/// The answered set of a clinic's scores.
+pub fn answered(scored: &ScoreReport) -> Answered {
+    scored
         .responses
         .iter()
-        .map(|r| (r.client.as_str(), r.session, r.instrument.as_str()))
+        .map(|r| (r.client.clone(), r.session, r.instrument.clone()))
+        .collect()
+}
+
+/// The open alerts of `clients` (a caller's visible clients), most urgent first, then
+/// by client code and session: the clinic's `derived` alerts of those clients, plus
+/// links that expired unanswered, less those acknowledged.
+pub async fn open(
+    db: &Db,
+    clinic: i64,
+    clients: &[Client],
+    derived: &[Derived],
+    answered: &Answered,
+    now: i64,
+) -> Result<Vec<Alert>, DbError> {
+    let by_code: HashMap<&str, &Client> = clients.iter().map(|c| (c.code.as_str(), c)).collect();
+    let mut alerts: Vec<Alert> = derived
+        .iter()
+        .filter_map(|d| {
+            by_code.get(d.client_code.as_str()).map(|client| Alert {
+                client: client.id,
+                client_code: client.code.clone(),
+                kind: d.kind,
+                instrument: d.instrument.clone(),
+                session: d.session,
+                detail: d.detail.clone(),
+            })
+        })
         .collect();
     let expired = run!(
         db,
         fetch_all,
         sqlx::query_as::<_, Expired>(
+            // Found through the index of unanswered links by expiry (schema 2), not
+            // through every link of every client: `+` keeps SQLite from preferring the
+            // client index, and is a plain unary plus to PostgreSQL.
             "SELECT l.client_id, l.session_number, l.instruments FROM links l \
-             JOIN clients c ON c.id = l.client_id \
-             WHERE c.clinic_id = $1 AND l.used_at IS NULL AND l.expires_at <= $2"
+             WHERE l.used_at IS NULL AND l.expires_at <= $2 \
+             AND +l.client_id IN (SELECT c.id FROM clients c WHERE c.clinic_id = $1)"
         )
         .bind(clinic)
         .bind(now)
@@ -252,14 +286,15 @@ pub async fn open(
         };
         let ids: Vec<String> = serde_json::from_str(&link.instruments).unwrap_or_default();
         for id in ids {
-            if !answered.contains(&(client.code.as_str(), session, id.as_str())) {
-                push(
-                    client,
-                    AlertKind::NotAnswered,
-                    &id,
+            if !answered.contains(&(client.code.clone(), session, id.clone())) {
+                alerts.push(Alert {
+                    client: client.id,
+                    client_code: client.code.clone(),
+                    kind: AlertKind::NotAnswered,
+                    detail: format!("{id} session {session}: the link expired unanswered"),
+                    instrument: id,
                     session,
-                    format!("{id} session {session}: the link expired unanswered"),
-                );
+                });
             }
         }
     }

@@ -802,8 +802,8 @@ pub async fn alerts_of(
         &state.db,
         caller.clinic_id,
         clients,
-        &caseload,
-        &state.registry,
+        &caseload.derived,
+        &caseload.answered,
         state.clock.now(),
     )
     .await?)

@@ -20,16 +20,21 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rapport_measures::{Registry, ScoreReport, Settings, TrackReport, score_all, track};
 
+use crate::alerts::{self, Answered, Derived};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::responses;
 
-/// A clinic's scores and tracks, computed together.
+/// A clinic's scores and tracks, computed together, and the alerts they imply.
 pub struct Caseload {
     /// Every response scored.
     pub scored: ScoreReport,
     /// Every client tracked (by code).
     pub tracked: TrackReport,
+    /// The alerts the scores imply, for every client of the clinic.
+    pub derived: Vec<Derived>,
+    /// What each client answered (client code, session, instrument).
+    pub answered: Answered,
 }
 
 /// The kept caseload of each clinic, with what it was computed from.
@@ -69,7 +74,14 @@ impl CaseloadCache {
             let scored = score_all(&registry, &responses, &scoring)
                 .map_err(|e| AppError::Internal(format!("scoring stored responses: {e}")))?;
             let tracked = track(&registry, &scored, &scoring);
-            Ok::<_, AppError>(Arc::new(Caseload { scored, tracked }))
+            let derived = alerts::derive(&scored, &tracked, &registry);
+            let answered = alerts::answered(&scored);
+            Ok::<_, AppError>(Arc::new(Caseload {
+                scored,
+                tracked,
+                derived,
+                answered,
+            }))
         })
         .await
         .map_err(|e| AppError::Internal(format!("scoring the caseload stopped: {e}")))??;

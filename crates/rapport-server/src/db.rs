@@ -42,10 +42,14 @@ use tokio::sync::OwnedMutexGuard;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The migrations of each backend, in order: (version, SQL).
-const SQLITE_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_clinic.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_clinic.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_clinic.sql")),
+    (2, include_str!("../migrations/sqlite/0002_open_links.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_clinic.sql")),
+    (2, include_str!("../migrations/postgres/0002_open_links.sql")),
+];
 
 /// A database that could not be opened, migrated or queried.
 #[derive(Debug, thiserror::Error)]
@@ -231,7 +235,12 @@ impl Db {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> bool {
-        run!(self, fetch_one, sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)")).is_ok()
+        run!(
+            self,
+            fetch_one,
+            sqlx::query_scalar::<_, i64>("SELECT CAST(1 AS BIGINT)")
+        )
+        .is_ok()
     }
 
     /// Closes every connection (SQLite checkpoints its WAL into the database file).

@@ -274,8 +274,8 @@ pub async fn client_page(
         &state.db,
         caller.clinic_id,
         std::slice::from_ref(&client),
-        &caseload,
-        &state.registry,
+        &caseload.derived,
+        &caseload.answered,
         state.clock.now(),
     )
     .await?;

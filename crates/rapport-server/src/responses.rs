@@ -124,8 +124,10 @@ pub async fn count_of_clinic(db: &Db, clinic: i64) -> Result<i64, DbError> {
         db,
         fetch_one,
         sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM responses r JOIN clients c ON c.id = r.client_id \
-             WHERE c.clinic_id = $1"
+            // Counted client by client through the responses' (client, session,
+            // instrument) index, rather than by looking up the client of every response.
+            "SELECT CAST(COALESCE(SUM((SELECT COUNT(*) FROM responses r WHERE r.client_id = c.id)), 0) AS BIGINT) \
+             FROM clients c WHERE c.clinic_id = $1"
         )
         .bind(clinic)
     )

@@ -268,3 +268,25 @@ impl<'de> Deserialize<'de> for NoConversationLayer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::NoConversationLayer;
+
+    #[test]
+    fn the_retired_conversation_layer_slot_is_null_and_a_filled_one_is_refused() {
+        assert_eq!(serde_json::to_string(&NoConversationLayer).unwrap(), "null");
+        assert_eq!(
+            serde_json::from_str::<NoConversationLayer>("null").unwrap(),
+            NoConversationLayer
+        );
+        let err = serde_json::from_str::<NoConversationLayer>(
+            r#"{"offsets": [-1, 0, 1], "weight": 1.0, "inner_folds": 5}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("conversation layer") && err.to_string().contains("retrain"),
+            "{err}"
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! Helpers the binary's integration tests share: paths in the repository, the
 //! `rapport` command, and a clinic server started as a process with a user in it.
 
-#![allow(dead_code)] // each test binary uses part of this module
+#![allow(dead_code)] // not every helper is used on every platform
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -8,15 +8,11 @@
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without
 //! them the test fails when `CI` is set and is skipped otherwise.
 
-#![cfg(unix)]
-
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{PASSWORD, Server, create_user, http, sign_in};
+use crate::common::{PASSWORD, Server, create_user, http, sign_in};
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -56,7 +52,7 @@ fn free_port() -> u16 {
 }
 
 fn screenshots() -> PathBuf {
-    let dir = common::repo("target/screenshots");
+    let dir = crate::common::repo("target/screenshots");
     std::fs::create_dir_all(&dir).expect("target/screenshots");
     dir
 }

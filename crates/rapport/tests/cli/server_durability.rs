@@ -3,14 +3,10 @@
 //! restart every acknowledged answer is there, every acknowledged link stays used, and
 //! the SQLite database passes `PRAGMA integrity_check`.
 
-#![cfg(unix)]
-
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Server, create_user, http, sign_in};
+use crate::common::{Server, create_user, http, sign_in};
 use serde_json::{Value, json};
 
 fn srs(n: usize) -> String {

@@ -1,8 +1,6 @@
 //! `rapport measures` end to end: exit codes, stdout and stderr.
 
-mod common;
-
-use common::{rapport, repo};
+use crate::common::{rapport, repo};
 use predicates::prelude::*;
 
 fn data(name: &str) -> String {

@@ -1,9 +1,7 @@
 //! `rapport analyze` end to end: the bundled example, every reader through the CLI, the
 //! JSON contract, and bad input (exit 2, one clear line on stderr, nothing on stdout).
 
-mod common;
-
-use common::{rapport, repo};
+use crate::common::{rapport, repo};
 use predicates::prelude::*;
 use serde_json::Value;
 

@@ -1,16 +1,14 @@
 //! The README's examples, run through the binary and compared byte for byte with the
 //! outputs recorded in `testdata/golden/`. A change that alters what a user gets from a
 //! documented command fails here; one that means to alters the recording on purpose:
-//! `RAPPORT_BLESS=1 cargo test -p rapport --test golden` rewrites the files, and the
+//! `RAPPORT_BLESS=1 cargo test -p rapport --test cli golden` rewrites the files, and the
 //! diff shows in review what changed.
-
-mod common;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 fn repo() -> PathBuf {
-    common::repo("")
+    crate::common::repo("")
 }
 
 /// One documented command: its arguments, an optional file for standard input, and

@@ -2,9 +2,7 @@
 //! runs before any model is loaded; rendering itself is tested in `rapport-report` and
 //! in the unit tests of `src/output.rs`.
 
-mod common;
-
-use common::rapport;
+use crate::common::rapport;
 use predicates::prelude::*;
 
 #[test]

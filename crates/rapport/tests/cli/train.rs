@@ -3,11 +3,9 @@
 //! shared AnnoMI file (when present) the coder beats the peer and the shipped models are
 //! exactly what `train` builds.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{rapport, repo};
+use crate::common::{rapport, repo};
 use predicates::prelude::*;
 use rapport_coder::Model;
 use serde_json::Value;
