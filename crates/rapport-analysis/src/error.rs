@@ -87,9 +87,7 @@ impl AnalysisError {
             AnalysisError::ModelFile(_) => Fault::Input,
             AnalysisError::Corpus(CorpusError::Embeddings { .. }) => Fault::Internal,
             AnalysisError::Corpus(_) => Fault::Input,
-            AnalysisError::Eval(EvalError::TooFewGroups { .. } | EvalError::TooFewFolds(_)) => {
-                Fault::Input
-            }
+            AnalysisError::Eval(EvalError::Folds(_)) => Fault::Input,
             AnalysisError::BuiltInModel { .. }
             | AnalysisError::NoEncoderRecord
             | AnalysisError::LayerMismatch { .. }

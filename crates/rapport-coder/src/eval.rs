@@ -20,31 +20,12 @@ use crate::task::Task;
 /// Cross-validation could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
-    /// Fewer groups than folds.
-    #[error(
-        "{groups} groups cannot fill {folds} folds: each fold needs a group of its own; use fewer folds or more data"
-    )]
-    TooFewGroups {
-        /// Distinct groups in the data.
-        groups: usize,
-        /// Folds asked for.
-        folds: usize,
-    },
-    /// Fewer than two folds.
-    #[error("cross-validation needs at least 2 folds, not {0}")]
-    TooFewFolds(usize),
+    /// The sessions cannot be split into the folds asked for.
+    #[error(transparent)]
+    Folds(#[from] FoldError),
     /// A fold's model could not be trained.
     #[error(transparent)]
     Train(#[from] TrainError),
-}
-
-impl From<FoldError> for EvalError {
-    fn from(e: FoldError) -> EvalError {
-        match e {
-            FoldError::TooFewGroups { groups, folds } => EvalError::TooFewGroups { groups, folds },
-            FoldError::TooFewFolds(folds) => EvalError::TooFewFolds(folds),
-        }
-    }
 }
 
 /// Agreement on one coding task, over all test folds.

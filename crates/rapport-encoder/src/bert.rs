@@ -1,18 +1,64 @@
-//! The BERT forward pass, returning the hidden states of chosen layers.
+//! The BERT forward pass, returning the hidden states of chosen layers, and the part of
+//! the model's `config.json` it reads.
 //!
 //! candle-transformers' `BertModel` returns only the last layer's states and keeps its
 //! layers' forward passes private; the coder also reads a middle layer (its mean-pooled
 //! states carry more of an utterance's form, such as whether it asks or reflects), so
-//! the pass is written out here. It is candle-transformers' `models::bert` (MIT OR
-//! Apache-2.0), the same operations in the same order, without the dropout and tracing
-//! spans that inference does not use, and with one substitution: the exact GELU's erf
-//! is computed by `crate::gelu` (vectorisable, within about 4.5e-7 of the true erf)
-//! instead of one scalar libm call per element. The last layer's states are those of
-//! `BertModel` to within that rounding (the encoder's reference-value tests pin them).
+//! the pass is written out here over candle's tensors and layers. It is
+//! candle-transformers' `models::bert` (MIT OR Apache-2.0), the same operations in the
+//! same order, without the dropout and tracing spans that inference does not use, and
+//! with one substitution: the exact GELU's erf is computed by `crate::gelu`
+//! (vectorisable, within about 4.5e-7 of the true erf) instead of one scalar libm call
+//! per element. The last layer's states are those of `BertModel` to within that
+//! rounding (the encoder's reference-value tests pin them). Since only its
+//! configuration type was still used, candle-transformers itself (two minutes of a
+//! fresh build) is not a dependency: [`Config`] reads the same fields.
 
 use candle_core::{D, DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
-use candle_transformers::models::bert::{Config, HiddenAct};
+use serde::Deserialize;
+
+/// The feed-forward activation a BERT configuration names (`hidden_act`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum HiddenAct {
+    /// The exact GELU (`gelu`), as all-MiniLM-L6-v2 uses.
+    #[serde(rename = "gelu")]
+    Gelu,
+    /// The tanh approximation of GELU.
+    #[serde(
+        alias = "gelu_new",
+        alias = "gelu_pytorch_tanh",
+        rename = "geluapproximate"
+    )]
+    GeluApproximate,
+    /// ReLU.
+    #[serde(rename = "relu")]
+    Relu,
+}
+
+/// The fields of a BERT model's `config.json` the forward pass reads (others, such as
+/// the dropout rates, are ignored).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Config {
+    /// Word pieces in the vocabulary.
+    pub vocab_size: usize,
+    /// Width of the hidden states.
+    pub hidden_size: usize,
+    /// Transformer layers.
+    pub num_hidden_layers: usize,
+    /// Attention heads per layer.
+    pub num_attention_heads: usize,
+    /// Width of the feed-forward layer.
+    pub intermediate_size: usize,
+    /// The feed-forward activation.
+    pub hidden_act: HiddenAct,
+    /// Positions the model has embeddings for (its longest input).
+    pub max_position_embeddings: usize,
+    /// Token types (segments).
+    pub type_vocab_size: usize,
+    /// The layer norms' epsilon.
+    pub layer_norm_eps: f64,
+}
 
 /// Word, position and token-type embeddings, summed and normalised.
 struct Embeddings {

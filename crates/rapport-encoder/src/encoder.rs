@@ -1,7 +1,7 @@
 //! Loading all-MiniLM-L6-v2 and embedding texts with it.
 //!
-//! The forward pass is candle-transformers' BERT (see [`crate::bert`]); pooling and
-//! normalisation follow the model's sentence-transformers modules (`modules.json`:
+//! The forward pass is candle-transformers' BERT, written out in [`crate::bert`];
+//! pooling and normalisation follow the model's sentence-transformers modules (`modules.json`:
 //! Transformer, then `1_Pooling` with `pooling_mode_mean_tokens`, then `2_Normalize`),
 //! written out here as in candle's bert example. Besides the last layer (the published
 //! sentence embedding) the same pooling can be taken of other layers, stacked after it.
@@ -10,12 +10,11 @@ use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::Config;
 use rayon::prelude::*;
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationParams};
 
-use crate::bert::Bert;
+use crate::bert::{Bert, Config};
 use crate::error::EncoderError;
 use crate::locate;
 

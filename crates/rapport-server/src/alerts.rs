@@ -19,7 +19,7 @@ use rapport_measures::{
 use serde::{Deserialize, Serialize};
 
 use crate::clients::Client;
-use crate::db::{Db, DbError, exec, run};
+use crate::db::{Db, DbError, exec, from_row, run};
 
 /// The kinds of alert, most urgent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -91,20 +91,31 @@ impl Alert {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct Expired {
     client_id: i64,
     session_number: i64,
     instruments: String,
 }
 
-#[derive(sqlx::FromRow)]
+from_row!(Expired {
+    client_id,
+    session_number,
+    instruments
+});
+
 struct Ack {
     client_id: i64,
     kind: String,
     instrument: String,
     session_number: i64,
 }
+
+from_row!(Ack {
+    client_id,
+    kind,
+    instrument,
+    session_number
+});
 
 /// An alert the scores alone imply (every kind but `not_answered`, which also needs the
 /// clinic's links and the time), for a client by code.

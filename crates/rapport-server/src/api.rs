@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::access::Address;
 use crate::alerts::{self, Acknowledgement};
 use crate::audit::{self, Actor, Outcome};
+use crate::caseload::Caseload;
 use crate::clients::{self, ConsentScope, Intent};
 use crate::clinic::{self, ClinicSettings};
 use crate::error::AppError;
@@ -497,6 +498,20 @@ pub async fn client_record(state: &AppState, client: &clients::Client) -> Result
     }))
 }
 
+/// A clinic's settings and its scored caseload (kept between requests, see
+/// [`crate::caseload`]).
+pub async fn scored_caseload(
+    state: &AppState,
+    clinic_id: i64,
+) -> Result<(clinic::ClinicSettings, std::sync::Arc<Caseload>), AppError> {
+    let settings = clinic::load(&state.db, clinic_id).await?;
+    let caseload = state
+        .caseloads
+        .get(&state.db, &state.registry, clinic_id, &settings.scoring)
+        .await?;
+    Ok((settings, caseload))
+}
+
 /// A client's instruments as `rapport measures track` prints them (series, ruptures
 /// with repairs, reliable change), tracked within the clinic's caseload.
 pub async fn tracked_client(
@@ -504,11 +519,7 @@ pub async fn tracked_client(
     client: &clients::Client,
 ) -> Result<Vec<rapport_measures::InstrumentTrack>, AppError> {
     let clinic_id = clinic_of(state, client).await?;
-    let settings = clinic::load(&state.db, clinic_id).await?;
-    let caseload = state
-        .caseloads
-        .get(&state.db, &state.registry, clinic_id, &settings.scoring)
-        .await?;
+    let (_, caseload) = scored_caseload(state, clinic_id).await?;
     Ok(caseload
         .tracked
         .clients
@@ -788,16 +799,7 @@ pub async fn alerts_of(
     if clients.is_empty() {
         return Ok(Vec::new());
     }
-    let settings = clinic::load(&state.db, caller.clinic_id).await?;
-    let caseload = state
-        .caseloads
-        .get(
-            &state.db,
-            &state.registry,
-            caller.clinic_id,
-            &settings.scoring,
-        )
-        .await?;
+    let (_, caseload) = scored_caseload(state, caller.clinic_id).await?;
     Ok(alerts::open(
         &state.db,
         caller.clinic_id,

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, DbError, Handle, exec, run};
+use crate::db::{Db, DbError, Handle, exec, from_row, run};
 
 /// How a request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub enum Actor {
 }
 
 /// One audit entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Entry {
     /// Sequence number.
     pub id: i64,
@@ -72,6 +72,17 @@ pub struct Entry {
     /// `ok`, `denied`, `not_found` or `invalid`.
     pub outcome: String,
 }
+
+from_row!(Entry {
+    id,
+    at,
+    user_id,
+    actor,
+    action,
+    object,
+    address,
+    outcome
+});
 
 /// Appends an entry, through the database or inside a transaction (so an action and
 /// its entry commit together). An entry that cannot be written fails the request: an

@@ -9,11 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Db, DbError, exec, run};
+use crate::db::{Db, DbError, exec, from_row, run};
 use crate::sessions::Caller;
 
 /// A client as the counsellor's pages and the API show them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Client {
     /// Id.
     pub id: i64,
@@ -26,6 +26,14 @@ pub struct Client {
     /// When the record was made (seconds since the epoch).
     pub created_at: i64,
 }
+
+from_row!(Client {
+    id,
+    code,
+    counsellor,
+    counsellor_name,
+    created_at
+});
 
 /// What the caller wants to do with a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +68,7 @@ impl ConsentScope {
 }
 
 /// One consent event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConsentEvent {
     /// `measures` or `transcripts`.
     pub scope: String,
@@ -72,6 +80,13 @@ pub struct ConsentEvent {
     /// When (seconds since the epoch).
     pub recorded_at: i64,
 }
+
+from_row!(ConsentEvent {
+    scope,
+    given,
+    recorded_by,
+    recorded_at
+});
 
 fn as_bool<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_bool(*v != 0)

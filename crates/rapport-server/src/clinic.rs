@@ -5,7 +5,7 @@
 use rapport_measures::{Registry, Settings};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Db, DbError, exec, run};
+use crate::db::{Db, DbError, exec, from_row, run};
 
 /// The instruments a new clinic offers.
 pub const DEFAULT_INSTRUMENTS: &str = r#"["srs","ors","phq-9","gad-7","wai-sr"]"#;
@@ -53,13 +53,19 @@ impl ClinicSettings {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     name: String,
     link_expiry_hours: i64,
     instruments: String,
     settings: String,
 }
+
+from_row!(Row {
+    name,
+    link_expiry_hours,
+    instruments,
+    settings
+});
 
 /// A clinic's settings. Stored JSON that no longer parses (written by another version)
 /// falls back to the defaults rather than locking the clinic out.

@@ -48,7 +48,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_clinic.sql")),
-    (2, include_str!("../migrations/postgres/0002_open_links.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_open_links.sql"),
+    ),
 ];
 
 /// A database that could not be opened, migrated or queried.
@@ -151,6 +154,29 @@ macro_rules! exec {
     };
 }
 pub(crate) use exec;
+
+/// Reads a row into a struct by column name, on both backends:
+/// `from_row!(Row { code, session_number })` after `struct Row { code: String, ... }`.
+/// It does what sqlx's `FromRow` derive does for plain fields, without sqlx's
+/// proc-macro crate, whose build compiles both database drivers (SQLite's C source
+/// included) a second time.
+macro_rules! from_row {
+    ($row:ident { $($field:ident),* $(,)? }) => {
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $row {
+            fn from_row(row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                Ok($row { $($field: row.try_get(stringify!($field))?),* })
+            }
+        }
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $row {
+            fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row as _;
+                Ok($row { $($field: row.try_get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+pub(crate) use from_row;
 
 /// What `run!` matches on: a pool or an open transaction of either backend.
 pub enum Handle<'a> {

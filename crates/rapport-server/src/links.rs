@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::db::{Db, DbError, Tx, exec, run};
+use crate::db::{Db, DbError, Tx, exec, from_row, run};
 use crate::secrets;
 
 /// A link as its creator sees it, once: the token is not stored and cannot be shown
@@ -30,7 +30,7 @@ pub struct CreatedLink {
 }
 
 /// A link found by its token or kiosk code.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Link {
     /// Id.
     pub id: i64,
@@ -47,6 +47,16 @@ pub struct Link {
     /// When it was answered, if it was.
     pub used_at: Option<i64>,
 }
+
+from_row!(Link {
+    id,
+    client_id,
+    clinic_id,
+    session_number,
+    instruments,
+    expires_at,
+    used_at
+});
 
 impl Link {
     /// The instruments the link asks, in the order given.
@@ -87,7 +97,7 @@ pub enum LinkKey {
 }
 
 /// A link summary for the client's page.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LinkSummary {
     /// Id.
     pub id: i64,
@@ -102,6 +112,15 @@ pub struct LinkSummary {
     /// Answered.
     pub used_at: Option<i64>,
 }
+
+from_row!(LinkSummary {
+    id,
+    session_number,
+    instruments,
+    created_at,
+    expires_at,
+    used_at
+});
 
 /// Creates a link (the caller has checked the client, session and instruments).
 pub async fn create(

@@ -249,16 +249,7 @@ pub async fn client_page(
 ) -> Result<Response, PageError> {
     let client =
         api::client_for(&state, &caller, &address, id, Intent::Read, "client.view").await?;
-    let settings = clinic::load(&state.db, caller.clinic_id).await?;
-    let caseload = state
-        .caseloads
-        .get(
-            &state.db,
-            &state.registry,
-            caller.clinic_id,
-            &settings.scoring,
-        )
-        .await?;
+    let (settings, caseload) = api::scored_caseload(&state, caller.clinic_id).await?;
     let own = rapport_measures::TrackReport {
         clients: caseload
             .tracked

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rapport_measures::Response;
 
-use crate::db::{Db, DbError, Tx, exec, run};
+use crate::db::{Db, DbError, Tx, exec, from_row, run};
 
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +18,6 @@ pub enum Source {
     Paper(i64),
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     code: String,
     session_number: i64,
@@ -26,6 +25,14 @@ struct Row {
     answered_on: String,
     answers: String,
 }
+
+from_row!(Row {
+    code,
+    session_number,
+    instrument,
+    answered_on,
+    answers
+});
 
 /// One answered instrument, checked, ready to store.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 //! session; idle and absolute time-outs; a new id at every sign-in; sign-out and a
 //! password change end sessions (OWASP ASVS 5.0 V7).
 
-use crate::db::{Db, DbError, Tx, exec, run};
+use crate::db::{Db, DbError, Tx, exec, from_row, run};
 use crate::secrets;
 use crate::users::Role;
 
@@ -18,7 +18,7 @@ pub const ABSOLUTE_TIMEOUT: i64 = 12 * 60 * 60;
 const TOUCH_EVERY: i64 = 60;
 
 /// The signed-in user behind a request.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Caller {
     /// The user's id.
     pub user_id: i64,
@@ -39,6 +39,18 @@ pub struct Caller {
     /// When it was last used.
     pub last_seen_at: i64,
 }
+
+from_row!(Caller {
+    user_id,
+    clinic_id,
+    name,
+    email,
+    role,
+    csrf_token,
+    session,
+    created_at,
+    last_seen_at
+});
 
 impl Caller {
     /// The caller's role.

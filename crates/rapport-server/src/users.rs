@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Db, DbError, Tx, exec, run};
+use crate::db::{Db, DbError, Tx, exec, from_row, run};
 use crate::secrets;
 
 /// What a user may do.
@@ -53,7 +53,7 @@ impl Role {
 }
 
 /// A user as the clinic's pages and API show them (no password hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     /// Id.
     pub id: i64,
@@ -70,6 +70,15 @@ pub struct User {
     pub active: i64,
 }
 
+from_row!(User {
+    id,
+    email,
+    name,
+    role,
+    supervisor,
+    active
+});
+
 fn as_bool<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_bool(*v != 0)
 }
@@ -82,7 +91,7 @@ impl User {
 }
 
 /// What a user needs to sign in: their row, clinic and password hash.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Credentials {
     /// Id.
     pub id: i64,
@@ -93,6 +102,13 @@ pub struct Credentials {
     /// Whether they may sign in.
     pub active: i64,
 }
+
+from_row!(Credentials {
+    id,
+    clinic_id,
+    password_hash,
+    active
+});
 
 /// A new user, as an admin (or `rapport admin create-user`) describes them.
 #[derive(Debug, Clone, Deserialize)]
