@@ -63,31 +63,21 @@ impl AlertKind {
     }
 }
 
-/// One open alert.
+/// One open alert: a client's [`Finding`], with the client's id (JSON: `client` and
+/// the finding's fields side by side).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     /// The client's id.
     pub client: i64,
-    /// The client's code.
-    pub client_code: String,
-    /// What kind.
-    pub kind: AlertKind,
-    /// The instrument.
-    pub instrument: String,
-    /// The session.
-    pub session: u32,
-    /// What happened, in words (no answers, only totals and rules).
-    pub detail: String,
+    /// What needs attention.
+    #[serde(flatten)]
+    pub finding: Finding,
 }
 
 impl Alert {
     fn key(&self) -> (i64, &'static str, &str, u32) {
-        (
-            self.client,
-            self.kind.as_str(),
-            &self.instrument,
-            self.session,
-        )
+        let f = &self.finding;
+        (self.client, f.kind.as_str(), &f.instrument, f.session)
     }
 }
 
@@ -117,10 +107,11 @@ from_row!(Ack {
     session_number
 });
 
-/// An alert the scores alone imply (every kind but `not_answered`, which also needs the
-/// clinic's links and the time), for a client by code.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Derived {
+/// What needs a counsellor's attention about one client, by code. The scores alone
+/// imply every kind but `not_answered` (see [`derive`]), which also needs the clinic's
+/// links and the time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
     /// The client's code.
     pub client_code: String,
     /// What kind.
@@ -129,13 +120,13 @@ pub struct Derived {
     pub instrument: String,
     /// The session.
     pub session: u32,
-    /// What happened, in words.
+    /// What happened, in words (no answers, only totals and rules).
     pub detail: String,
 }
 
 /// Every alert a clinic's scores imply, for all its clients: worked out once per change
 /// of the scores (see [`crate::caseload`]), then filtered per caller by [`open`].
-pub fn derive(scored: &ScoreReport, tracked: &TrackReport, registry: &Registry) -> Vec<Derived> {
+pub fn derive(scored: &ScoreReport, tracked: &TrackReport, registry: &Registry) -> Vec<Finding> {
     let scored_at: HashMap<(&str, &str, u32), &ScoredResponse> = scored
         .responses
         .iter()
@@ -143,7 +134,7 @@ pub fn derive(scored: &ScoreReport, tracked: &TrackReport, registry: &Registry) 
         .collect();
     let mut alerts = Vec::new();
     let mut push = |client: &str, kind, instrument: &str, session, detail: String| {
-        alerts.push(Derived {
+        alerts.push(Finding {
             client_code: client.to_string(),
             kind,
             instrument: instrument.to_string(),
@@ -255,7 +246,7 @@ pub async fn open(
     db: &Db,
     clinic: i64,
     clients: &[Client],
-    derived: &[Derived],
+    derived: &[Finding],
     answered: &Answered,
     now: i64,
 ) -> Result<Vec<Alert>, DbError> {
@@ -265,11 +256,7 @@ pub async fn open(
         .filter_map(|d| {
             by_code.get(d.client_code.as_str()).map(|client| Alert {
                 client: client.id,
-                client_code: client.code.clone(),
-                kind: d.kind,
-                instrument: d.instrument.clone(),
-                session: d.session,
-                detail: d.detail.clone(),
+                finding: d.clone(),
             })
         })
         .collect();
@@ -300,11 +287,13 @@ pub async fn open(
             if !answered.contains(&(client.code.clone(), session, id.clone())) {
                 alerts.push(Alert {
                     client: client.id,
-                    client_code: client.code.clone(),
-                    kind: AlertKind::NotAnswered,
-                    detail: format!("{id} session {session}: the link expired unanswered"),
-                    instrument: id,
-                    session,
+                    finding: Finding {
+                        client_code: client.code.clone(),
+                        kind: AlertKind::NotAnswered,
+                        detail: format!("{id} session {session}: the link expired unanswered"),
+                        instrument: id,
+                        session,
+                    },
                 });
             }
         }
@@ -332,6 +321,7 @@ pub async fn open(
         ))
     });
     alerts.sort_by(|a, b| {
+        let (a, b) = (&a.finding, &b.finding);
         (a.kind, &a.client_code, a.session, &a.instrument).cmp(&(
             b.kind,
             &b.client_code,

@@ -866,9 +866,9 @@ pub async fn acknowledge_alert(
     let open = open_alerts(state, caller).await?;
     let exists = open.iter().any(|a| {
         a.client == client.id
-            && a.kind == ack.kind
-            && a.instrument == ack.instrument
-            && a.session == ack.session
+            && a.finding.kind == ack.kind
+            && a.finding.instrument == ack.instrument
+            && a.finding.session == ack.session
     });
     if !exists {
         let e = AppError::NotFound;

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rapport_measures::{Registry, ScoreReport, Settings, TrackReport, score_all, track};
 
-use crate::alerts::{self, Answered, Derived};
+use crate::alerts::{self, Answered, Finding};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::responses;
@@ -32,7 +32,7 @@ pub struct Caseload {
     /// Every client tracked (by code).
     pub tracked: TrackReport,
     /// The alerts the scores imply, for every client of the clinic.
-    pub derived: Vec<Derived>,
+    pub derived: Vec<Finding>,
     /// What each client answered (client code, session, instrument).
     pub answered: Answered,
 }
