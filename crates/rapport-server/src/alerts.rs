@@ -108,7 +108,7 @@ from_row!(Ack {
 });
 
 /// What needs a counsellor's attention about one client, by code. The scores alone
-/// imply every kind but `not_answered` (see [`derive`]), which also needs the clinic's
+/// imply every kind but `not_answered` (see [`derive()`]), which also needs the clinic's
 /// links and the time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
