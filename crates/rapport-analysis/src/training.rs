@@ -35,20 +35,39 @@ pub fn embed_for(
 }
 
 /// Grouped k-fold cross-validation of `mode`'s model: every session of one group sits
-/// in the same fold.
+/// in the same fold. Where `machine_like` is given (from [`machine_like_copy`]), the fold
+/// models also code that copy of their held-out sessions.
 pub fn cross_validate(
     corpus: &Corpus,
+    machine_like: Option<&Corpus>,
     mode: Mode,
     folds: usize,
     group_by: &str,
     progress: &dyn Progress,
 ) -> Result<EvalReport, AnalysisError> {
     progress.start(Stage::CrossValidating, Some(folds as u64));
-    let report = rapport_coder::cross_validate(corpus, folds, group_by, &options(mode), &|| {
-        progress.advance(1)
-    })?;
+    let report = rapport_coder::cross_validate(
+        corpus,
+        machine_like,
+        folds,
+        group_by,
+        &options(mode),
+        &|| progress.advance(1),
+    )?;
     progress.finish();
     Ok(report)
+}
+
+/// The corpus as speech-to-text would have written it ([`Corpus::machine_like`]), embedded
+/// anew where one of `modes` reads the encoder.
+pub fn machine_like_copy(
+    corpus: &Corpus,
+    modes: &[Mode],
+    progress: &dyn Progress,
+) -> Result<Corpus, AnalysisError> {
+    let mut copy = corpus.machine_like();
+    embed_for(&mut copy, modes, progress)?;
+    Ok(copy)
 }
 
 /// Fits `mode`'s model on every session, calibrated by the cross-validation's figures

@@ -162,6 +162,40 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
                     q.auc, q.sessions, q.low
                 )?;
             }
+            if !e.session_figures.is_empty() {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "Session figures, each held-out session's against the figure of its expert \
+                     codes: ICC(A,1) (two-way, absolute agreement, single measure), the figure \
+                     counted over the most probable codes (as reports show it) and from \
+                     expected counts (each code's probability summed); and the share of \
+                     sessions whose expert figure lies inside the interval reports print."
+                )?;
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "| figure | sessions | ICC, counted | ICC, expected counts | interval coverage | mean interval width |"
+                )?;
+                writeln!(out, "|---|---|---|---|---|---|")?;
+                let show = |v: Option<f64>, digits: usize| {
+                    v.map_or_else(|| "-".to_string(), |v| format!("{v:.digits$}"))
+                };
+                for s in &e.session_figures {
+                    writeln!(
+                        out,
+                        "| `{}` | {} | {} | {} | {} (nominal {:.0}%) | {} |",
+                        s.metric.as_str(),
+                        s.sessions,
+                        show(s.icc_counted, 3),
+                        show(s.icc_expected, 3),
+                        s.coverage
+                            .map_or_else(|| "-".to_string(), |c| format!("{:.0}%", 100.0 * c)),
+                        100.0 * s.interval_level,
+                        show(s.mean_interval_width, 2),
+                    )?;
+                }
+            }
             writeln!(out)?;
             writeln!(
                 out,

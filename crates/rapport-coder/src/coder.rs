@@ -1,14 +1,17 @@
-//! Codes a transcript with a trained model and summarises the session.
+//! Codes a transcript with a trained model and summarises the session, each figure with
+//! its interval where the model's cross-validation fitted their scale.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rapport_core::{
-    Behaviour, CodedSession, CodedUtterance, CounselorCode, QuestionType, ReflectionType, Summary,
-    Talk, Transcript, UtteranceCode,
+    Behaviour, CodedSession, CodedUtterance, CounselorCode, Metric, QuestionType, ReflectionType,
+    Summary, Talk, Transcript, UtteranceCode,
 };
 
 use crate::features::{EmbeddingError, Turn};
 use crate::model::{Model, ModelError, Prediction, argmax};
+use crate::uncertainty::{self, INTERVAL_LEVEL, IntervalScale};
 
 /// A model file that could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,18 @@ impl Coder {
         &self.model
     }
 
+    /// The interval scale of each figure, as the model's cross-validation fitted them
+    /// (none for a model trained without folds: its figures then carry no interval).
+    fn interval_scales(&self) -> BTreeMap<Metric, IntervalScale> {
+        self.model
+            .info
+            .evaluation
+            .iter()
+            .flat_map(|e| &e.session_figures)
+            .filter_map(|s| s.interval_scale.map(|scale| (s.metric, scale)))
+            .collect()
+    }
+
     /// Codes every utterance of `transcript` and summarises the session. A model that
     /// reads sentence embeddings needs one per utterance, in order (see
     /// [`Model::reads_embeddings`]); others ignore `embeddings`.
@@ -81,11 +96,11 @@ impl Coder {
         let predicted = self.model.predict_session(&turns)?;
         let utterances: Vec<CodedUtterance> = predicted
             .utterances
-            .into_iter()
+            .iter()
             .zip(&transcript.utterances)
             .enumerate()
             .map(|(index, (prediction, utterance))| {
-                let (code, confidence) = decide(&prediction);
+                let (code, confidence) = decide(prediction);
                 CodedUtterance {
                     index,
                     utterance: utterance.clone(),
@@ -95,6 +110,28 @@ impl Coder {
             })
             .collect();
         let mut summary = Summary::from_utterances(&utterances);
+        let scales = self.interval_scales();
+        if !scales.is_empty() {
+            let spreads = uncertainty::spreads(&predicted.utterances, INTERVAL_LEVEL);
+            let counts = summary.figure_counts();
+            let intervals = Metric::ALL
+                .iter()
+                .map(|&metric| {
+                    let interval = match (
+                        counts.figure(metric),
+                        spreads.get(&metric).copied().flatten(),
+                        scales.get(&metric),
+                    ) {
+                        (Some(figure), Some(spread), Some(scale)) => {
+                            Some(scale.interval(metric, figure, spread))
+                        }
+                        _ => None,
+                    };
+                    (metric, interval)
+                })
+                .collect();
+            summary.attach_intervals(INTERVAL_LEVEL, intervals);
+        }
         summary.mi_quality_score = predicted
             .mi_quality
             .map(|p| (f64::from(p) * 1000.0).round() / 1000.0);
@@ -109,7 +146,7 @@ impl Coder {
 
 /// The most probable code and its probability. Subtypes are chosen only for the
 /// behaviour they belong to.
-fn decide(prediction: &Prediction) -> (UtteranceCode, f32) {
+pub(crate) fn decide(prediction: &Prediction) -> (UtteranceCode, f32) {
     match prediction {
         Prediction::Counselor {
             behaviour,

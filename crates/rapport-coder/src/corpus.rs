@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use rapport_core::{Behaviour, QuestionType, ReflectionType, Speaker, Talk};
+use rapport_core::{
+    Behaviour, CounselorCode, QuestionType, ReflectionType, Speaker, Talk, UtteranceCode,
+};
 
 /// The expert code of one utterance.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,6 +27,24 @@ pub enum Label {
         /// Change, neutral or sustain talk.
         talk: Talk,
     },
+}
+
+impl Label {
+    /// The expert's code as a coded session writes codes.
+    pub fn code(&self) -> UtteranceCode {
+        match *self {
+            Label::Counselor {
+                behaviour,
+                question_type,
+                reflection_type,
+            } => UtteranceCode::Counselor(CounselorCode {
+                behaviour,
+                question_type,
+                reflection_type,
+            }),
+            Label::Client { talk } => UtteranceCode::Client { talk },
+        }
+    }
 }
 
 /// One coded utterance.
@@ -264,6 +284,19 @@ impl Corpus {
         self.sessions
             .iter()
             .flat_map(|s| s.utterances.iter().map(|u| u.text.as_str()))
+    }
+
+    /// A copy as speech-to-text would have written it: every utterance's text
+    /// [`machine_like`](crate::text::machine_like), without embeddings (they belong to
+    /// the original text).
+    pub fn machine_like(&self) -> Corpus {
+        let mut copy = self.clone();
+        for utterance in copy.sessions.iter_mut().flat_map(|s| &mut s.utterances) {
+            utterance.text = crate::text::machine_like(&utterance.text);
+            utterance.embedding = None;
+        }
+        copy.source = format!("{} (lower case, no punctuation)", self.source);
+        copy
     }
 
     /// Attaches one embedding per utterance, in the order of [`Corpus::texts`].

@@ -2,20 +2,22 @@
 //! same fold ([`folds`](crate::folds)), so no conversation is split between training
 //! and test; the held-out codes of every fold are pooled and scored.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
-use rapport_core::{Behaviour, QuestionType, ReflectionType, Talk};
+use rapport_core::{Behaviour, FigureCounts, Metric, QuestionType, ReflectionType, Talk};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, Label, LabelledSession};
-pub use crate::figures::{EvalSummary, QualityFigures, TaskFigures};
+pub use crate::figures::{EvalSummary, QualityFigures, SessionFigureAgreement, TaskFigures};
 use crate::folds::FoldError;
 pub use crate::folds::assign_folds;
 use crate::linear::{fit_temperature, rescale};
-use crate::metrics::{Confusion, auc, expected_calibration_error};
+use crate::metrics::{Confusion, auc, expected_calibration_error, icc_agreement};
 use crate::model::{Model, Prediction, TrainError, TrainOptions, argmax, turns_of};
 use crate::task::Task;
+use crate::uncertainty::{self, INTERVAL_LEVEL, IntervalScale};
 
 /// Cross-validation could not run.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +45,17 @@ pub struct TaskResult {
     pub temperature: f32,
 }
 
+/// What the held-out sessions of every fold showed, on one copy of the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeldOut {
+    /// Counsellor behaviour, question type, reflection type, client talk.
+    pub tasks: Vec<TaskResult>,
+    /// Session quality, where the model scores it and the data rate it.
+    pub mi_quality: Option<QualityFigures>,
+    /// Agreement of each session figure with the experts', and its intervals' coverage.
+    pub session_figures: Vec<SessionFigureAgreement>,
+}
+
 /// The full result of a cross-validation run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalReport {
@@ -54,10 +67,13 @@ pub struct EvalReport {
     pub groups: usize,
     /// Sessions.
     pub sessions: usize,
-    /// Counsellor behaviour, question type, reflection type, client talk.
-    pub tasks: Vec<TaskResult>,
-    /// Session quality, where the model scores it and the data rate it.
-    pub mi_quality: Option<QualityFigures>,
+    /// The held-out sessions as written (its fields sit at the top level in JSON, where
+    /// they always have).
+    #[serde(flatten)]
+    pub original: HeldOut,
+    /// The same held-out sessions lower-cased and without punctuation, as speech-to-text
+    /// writes them, coded by the same fold models, where asked for.
+    pub machine_like: Option<HeldOut>,
 }
 
 impl EvalReport {
@@ -68,43 +84,61 @@ impl EvalReport {
             group_by: self.group_by.clone(),
             groups: self.groups,
             sessions: self.sessions,
-            tasks: self
-                .tasks
-                .iter()
-                .map(|t| TaskFigures {
-                    task: t.task,
-                    utterances: t.confusion.total(),
-                    macro_f1: t.confusion.macro_f1(),
-                    per_class_f1: t
-                        .confusion
-                        .labels
-                        .iter()
-                        .enumerate()
-                        .map(|(k, l)| (l.clone(), t.confusion.f1(k)))
-                        .collect(),
-                    kappa: t.confusion.kappa(),
-                    accuracy: t.confusion.accuracy(),
-                    calibration_error: t.calibration_error,
-                    temperature: t.temperature,
-                })
-                .collect(),
-            mi_quality: self.mi_quality.clone(),
+            tasks: task_figures(&self.original.tasks),
+            mi_quality: self.original.mi_quality.clone(),
+            session_figures: self.original.session_figures.clone(),
         }
     }
 }
 
+/// The headline figures of each task.
+pub fn task_figures(tasks: &[TaskResult]) -> Vec<TaskFigures> {
+    tasks
+        .iter()
+        .map(|t| TaskFigures {
+            task: t.task,
+            utterances: t.confusion.total(),
+            macro_f1: t.confusion.macro_f1(),
+            per_class_f1: t
+                .confusion
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(k, l)| (l.clone(), t.confusion.f1(k)))
+                .collect(),
+            kappa: t.confusion.kappa(),
+            accuracy: t.confusion.accuracy(),
+            calibration_error: t.calibration_error,
+            temperature: t.temperature,
+        })
+        .collect()
+}
+
+/// One held-out session: its expert codes and the fold model's predictions.
+struct CodedFold {
+    /// `(expert code, prediction)` of every held-out utterance.
+    pairs: Vec<(Label, Prediction)>,
+    /// `(quality score, rated high)` of every held-out session the data rate.
+    quality: Vec<(f32, bool)>,
+    /// Each held-out session's expert counts and predictions.
+    sessions: Vec<(FigureCounts, Vec<Prediction>)>,
+}
+
 /// Cross-validates: trains on all folds but one, codes the held-out fold, and pools
-/// the held-out codes of every fold. `on_fold` is called as each fold finishes.
+/// the held-out codes of every fold. Where `machine_like` is given (the same sessions,
+/// in the same order, as [`Corpus::machine_like`] writes them, with their own
+/// embeddings where the model reads any), each fold model also codes that copy of its
+/// held-out sessions. `on_fold` is called as each fold finishes.
 pub fn cross_validate(
     corpus: &Corpus,
+    machine_like: Option<&Corpus>,
     folds: usize,
     group_by: &str,
     options: &TrainOptions,
     on_fold: &(dyn Fn() + Sync),
 ) -> Result<EvalReport, EvalError> {
     let fold_of = assign_folds(&corpus.sessions, folds)?;
-    type FoldResult = (Vec<(Label, Prediction)>, Vec<(f32, bool)>);
-    let per_fold: Vec<FoldResult> = (0..folds)
+    let per_fold: Vec<(CodedFold, Option<CodedFold>)> = (0..folds)
         .into_par_iter()
         .map(|fold| {
             let train: Vec<&LabelledSession> = corpus
@@ -115,77 +149,44 @@ pub fn cross_validate(
                 .map(|(s, _)| s)
                 .collect();
             let model = Model::train_on(&train, options)?;
-            let mut pairs = Vec::new();
-            let mut quality = Vec::new();
-            for (session, _) in corpus
-                .sessions
-                .iter()
-                .zip(&fold_of)
-                .filter(|(_, f)| **f == fold)
-            {
-                let predicted = model
-                    .predict_session(&turns_of(session))
-                    .map_err(TrainError::from)?;
-                if let (Some(score), Some(high)) = (predicted.mi_quality, session.high_quality) {
-                    quality.push((score, high));
+            let held_out = |sessions: &[LabelledSession]| -> Result<CodedFold, EvalError> {
+                let mut coded = CodedFold {
+                    pairs: Vec::new(),
+                    quality: Vec::new(),
+                    sessions: Vec::new(),
+                };
+                for (session, _) in sessions.iter().zip(&fold_of).filter(|(_, f)| **f == fold) {
+                    let predicted = model
+                        .predict_session(&turns_of(session))
+                        .map_err(TrainError::from)?;
+                    if let (Some(score), Some(high)) = (predicted.mi_quality, session.high_quality)
+                    {
+                        coded.quality.push((score, high));
+                    }
+                    coded
+                        .sessions
+                        .push((expert_counts(session), predicted.utterances.clone()));
+                    for (u, p) in session.utterances.iter().zip(predicted.utterances) {
+                        coded.pairs.push((u.label, p));
+                    }
                 }
-                for (u, p) in session.utterances.iter().zip(predicted.utterances) {
-                    pairs.push((u.label, p));
-                }
-            }
+                Ok(coded)
+            };
+            let original = held_out(&corpus.sessions)?;
+            let copy = machine_like.map(|c| held_out(&c.sessions)).transpose()?;
             on_fold();
-            Ok((pairs, quality))
+            Ok((original, copy))
         })
         .collect::<Result<_, EvalError>>()?;
 
-    let names = |all: &[&'static str]| all.to_vec();
-    let mut behaviour = Scorer::new(names(&Behaviour::ALL.map(Behaviour::as_str)), folds);
-    let mut question = Scorer::new(names(&QuestionType::ALL.map(QuestionType::as_str)), folds);
-    let mut reflection = Scorer::new(
-        names(&ReflectionType::ALL.map(ReflectionType::as_str)),
-        folds,
-    );
-    let mut talk = Scorer::new(names(&Talk::ALL.map(Talk::as_str)), folds);
-    let scored: Vec<(f32, bool)> = per_fold.iter().flat_map(|(_, q)| q.clone()).collect();
-    let mi_quality = {
-        let scores: Vec<f32> = scored.iter().map(|(s, _)| *s).collect();
-        let high: Vec<bool> = scored.iter().map(|(_, h)| *h).collect();
-        auc(&scores, &high).map(|auc| QualityFigures {
-            sessions: scored.len(),
-            low: high.iter().filter(|h| !**h).count(),
-            auc,
-        })
-    };
-    for (fold, (pairs, _)) in per_fold.iter().enumerate() {
-        for (label, prediction) in pairs {
-            match (label, prediction) {
-                (
-                    Label::Counselor {
-                        behaviour: b,
-                        question_type,
-                        reflection_type,
-                    },
-                    Prediction::Counselor {
-                        behaviour: pb,
-                        question_type: pq,
-                        reflection_type: pr,
-                    },
-                ) => {
-                    behaviour.add(fold, index_of(&Behaviour::ALL, *b), pb);
-                    if let (Behaviour::Question, Some(q)) = (b, question_type) {
-                        question.add(fold, index_of(&QuestionType::ALL, *q), pq);
-                    }
-                    if let (Behaviour::Reflection, Some(r)) = (b, reflection_type) {
-                        reflection.add(fold, index_of(&ReflectionType::ALL, *r), pr);
-                    }
-                }
-                (Label::Client { talk: t }, Prediction::Client { talk: pt }) => {
-                    talk.add(fold, index_of(&Talk::ALL, *t), pt);
-                }
-                _ => {}
-            }
-        }
-    }
+    let (original, copies): (Vec<CodedFold>, Vec<Option<CodedFold>>) = per_fold.into_iter().unzip();
+    let scorers = Scorers::of(&original, folds);
+    // The copy is calibrated as the original: a model cannot tell which it was given.
+    let temperatures = scorers.fold_temperatures();
+    let machine_like = copies
+        .into_iter()
+        .collect::<Option<Vec<CodedFold>>>()
+        .map(|copies| Scorers::of(&copies, folds).finish(&copies, &temperatures));
     let groups = corpus
         .sessions
         .iter()
@@ -197,14 +198,234 @@ pub fn cross_validate(
         group_by: group_by.to_string(),
         groups,
         sessions: corpus.sessions.len(),
-        tasks: vec![
-            behaviour.finish(Task::CounselorBehaviour),
-            question.finish(Task::QuestionType),
-            reflection.finish(Task::ReflectionType),
-            talk.finish(Task::ClientTalk),
-        ],
-        mi_quality,
+        original: scorers.finish(&original, &temperatures),
+        machine_like,
     })
+}
+
+/// The counts of a session's expert codes.
+fn expert_counts(session: &LabelledSession) -> FigureCounts {
+    let mut counts = FigureCounts::default();
+    for u in &session.utterances {
+        counts.add(&u.label.code());
+    }
+    counts
+}
+
+/// The four heads' held-out probabilities.
+struct Scorers {
+    behaviour: Scorer,
+    question: Scorer,
+    reflection: Scorer,
+    talk: Scorer,
+}
+
+/// Each task's calibration temperature for each fold, fitted on the other folds.
+struct FoldTemperatures {
+    behaviour: Vec<f32>,
+    question: Vec<f32>,
+    reflection: Vec<f32>,
+    talk: Vec<f32>,
+}
+
+impl FoldTemperatures {
+    /// A prediction of fold `fold` calibrated as that fold's codes are scored.
+    fn calibrate(&self, fold: usize, prediction: &Prediction) -> Prediction {
+        match prediction {
+            Prediction::Counselor {
+                behaviour,
+                question_type,
+                reflection_type,
+            } => Prediction::Counselor {
+                behaviour: rescale(behaviour, self.behaviour[fold]),
+                question_type: rescale(question_type, self.question[fold]),
+                reflection_type: rescale(reflection_type, self.reflection[fold]),
+            },
+            Prediction::Client { talk } => Prediction::Client {
+                talk: rescale(talk, self.talk[fold]),
+            },
+        }
+    }
+}
+
+impl Scorers {
+    fn of(coded: &[CodedFold], folds: usize) -> Scorers {
+        let names = |all: &[&'static str]| all.to_vec();
+        let mut s = Scorers {
+            behaviour: Scorer::new(names(&Behaviour::ALL.map(Behaviour::as_str)), folds),
+            question: Scorer::new(names(&QuestionType::ALL.map(QuestionType::as_str)), folds),
+            reflection: Scorer::new(
+                names(&ReflectionType::ALL.map(ReflectionType::as_str)),
+                folds,
+            ),
+            talk: Scorer::new(names(&Talk::ALL.map(Talk::as_str)), folds),
+        };
+        for (fold, coded) in coded.iter().enumerate() {
+            for (label, prediction) in &coded.pairs {
+                match (label, prediction) {
+                    (
+                        Label::Counselor {
+                            behaviour: b,
+                            question_type,
+                            reflection_type,
+                        },
+                        Prediction::Counselor {
+                            behaviour: pb,
+                            question_type: pq,
+                            reflection_type: pr,
+                        },
+                    ) => {
+                        s.behaviour.add(fold, index_of(&Behaviour::ALL, *b), pb);
+                        if let (Behaviour::Question, Some(q)) = (b, question_type) {
+                            s.question.add(fold, index_of(&QuestionType::ALL, *q), pq);
+                        }
+                        if let (Behaviour::Reflection, Some(r)) = (b, reflection_type) {
+                            s.reflection
+                                .add(fold, index_of(&ReflectionType::ALL, *r), pr);
+                        }
+                    }
+                    (Label::Client { talk: t }, Prediction::Client { talk: pt }) => {
+                        s.talk.add(fold, index_of(&Talk::ALL, *t), pt);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        s
+    }
+
+    fn fold_temperatures(&self) -> FoldTemperatures {
+        FoldTemperatures {
+            behaviour: self.behaviour.fold_temperatures(),
+            question: self.question.fold_temperatures(),
+            reflection: self.reflection.fold_temperatures(),
+            talk: self.talk.fold_temperatures(),
+        }
+    }
+
+    /// Scores the codes, the quality scores and the session figures of `coded` (the
+    /// folds these scorers were filled from), calibrated by `temperatures`.
+    fn finish(self, coded: &[CodedFold], temperatures: &FoldTemperatures) -> HeldOut {
+        let scored: Vec<(f32, bool)> = coded.iter().flat_map(|c| c.quality.clone()).collect();
+        let scores: Vec<f32> = scored.iter().map(|(s, _)| *s).collect();
+        let high: Vec<bool> = scored.iter().map(|(_, h)| *h).collect();
+        let mi_quality = auc(&scores, &high).map(|auc| QualityFigures {
+            sessions: scored.len(),
+            low: high.iter().filter(|h| !**h).count(),
+            auc,
+        });
+        let sessions: Vec<HeldOutSession> = coded
+            .iter()
+            .enumerate()
+            .flat_map(|(fold, c)| {
+                c.sessions.iter().map(move |(expert, predictions)| {
+                    let calibrated: Vec<Prediction> = predictions
+                        .iter()
+                        .map(|p| temperatures.calibrate(fold, p))
+                        .collect();
+                    (fold, *expert, calibrated)
+                })
+            })
+            .collect();
+        HeldOut {
+            tasks: vec![
+                self.behaviour
+                    .finish(Task::CounselorBehaviour, &temperatures.behaviour),
+                self.question
+                    .finish(Task::QuestionType, &temperatures.question),
+                self.reflection
+                    .finish(Task::ReflectionType, &temperatures.reflection),
+                self.talk.finish(Task::ClientTalk, &temperatures.talk),
+            ],
+            mi_quality,
+            session_figures: session_agreement(&sessions, temperatures.behaviour.len()),
+        }
+    }
+}
+
+/// A held-out session: its fold, its expert counts, its calibrated predictions.
+type HeldOutSession = (usize, FigureCounts, Vec<Prediction>);
+
+/// Each figure's agreement with the experts' over the held-out sessions, counted from
+/// the most probable codes (as reports count them) and from expected counts; and how
+/// often the expert's figure falls inside the interval at [`INTERVAL_LEVEL`], each
+/// fold's intervals scaled by the other folds' sessions (cross-fitting), so no session
+/// sets its own interval.
+fn session_agreement(sessions: &[HeldOutSession], folds: usize) -> Vec<SessionFigureAgreement> {
+    type Estimates = (
+        usize,
+        FigureCounts,
+        FigureCounts,
+        FigureCounts,
+        BTreeMap<Metric, Option<f64>>,
+    );
+    let estimated: Vec<Estimates> = sessions
+        .par_iter()
+        .map(|(fold, expert, predictions)| {
+            (
+                *fold,
+                *expert,
+                uncertainty::most_probable_counts(predictions),
+                uncertainty::expected_counts(predictions),
+                uncertainty::spreads(predictions, INTERVAL_LEVEL),
+            )
+        })
+        .collect();
+    Metric::ALL
+        .iter()
+        .map(|&metric| {
+            let (mut from_codes, mut from_expectation) = (Vec::new(), Vec::new());
+            // (fold, expert, figure, spread) of every session with all three.
+            let mut scored: Vec<(usize, f64, f64, f64)> = Vec::new();
+            for (fold, expert, codes, expected, spreads) in &estimated {
+                let Some(truth) = expert.figure(metric) else {
+                    continue;
+                };
+                if let Some(value) = codes.figure(metric) {
+                    from_codes.push((truth, value));
+                    if let Some(Some(spread)) = spreads.get(&metric) {
+                        scored.push((*fold, truth, value, *spread));
+                    }
+                }
+                if let Some(value) = expected.figure(metric) {
+                    from_expectation.push((truth, value));
+                }
+            }
+            let fit = |keep: &dyn Fn(usize) -> bool| {
+                let calibration: Vec<(f64, f64, f64)> = scored
+                    .iter()
+                    .filter(|s| keep(s.0))
+                    .map(|&(_, truth, value, spread)| (truth, value, spread))
+                    .collect();
+                IntervalScale::fit(&calibration, INTERVAL_LEVEL)
+            };
+            let (mut inside, mut widths) = (0usize, Vec::new());
+            for fold in 0..folds {
+                let Some(scale) = fit(&|f| f != fold) else {
+                    continue;
+                };
+                for &(_, truth, value, spread) in scored.iter().filter(|s| s.0 == fold) {
+                    let [low, high] = scale
+                        .interval(metric, value, spread)
+                        .map(|end| metric.round(end));
+                    let truth = metric.round(truth);
+                    inside += usize::from(low <= truth && truth <= high);
+                    widths.push(high - low);
+                }
+            }
+            SessionFigureAgreement {
+                metric,
+                sessions: from_codes.len(),
+                icc_counted: icc_agreement(&from_codes),
+                icc_expected: icc_agreement(&from_expectation),
+                interval_level: INTERVAL_LEVEL,
+                coverage: (!widths.is_empty()).then(|| inside as f64 / widths.len() as f64),
+                mean_interval_width: (!widths.is_empty())
+                    .then(|| widths.iter().sum::<f64>() / widths.len() as f64),
+                interval_scale: fit(&|_| true),
+            }
+        })
+        .collect()
 }
 
 /// Held-out probabilities of one head, fold by fold, scored after calibration.
@@ -226,24 +447,32 @@ impl Scorer {
         self.folds[fold].push((probabilities.to_vec(), truth));
     }
 
-    /// Scores the held-out codes. Each fold's confidences are calibrated with a
-    /// temperature fitted on the other folds' held-out codes (cross-fitting), so no
-    /// utterance calibrates its own confidence; the temperature fitted on all folds is
-    /// the one a model trained on all the data uses.
-    fn finish(self, task: Task) -> TaskResult {
+    /// Each fold's temperature, fitted on the other folds' held-out codes
+    /// (cross-fitting), so no utterance calibrates its own confidence.
+    fn fold_temperatures(&self) -> Vec<f32> {
+        (0..self.folds.len())
+            .map(|f| {
+                let others: Vec<&(Vec<f32>, usize)> = self
+                    .folds
+                    .iter()
+                    .enumerate()
+                    .filter(|(g, _)| *g != f)
+                    .flat_map(|(_, examples)| examples)
+                    .collect();
+                fit_temperature(&others)
+            })
+            .collect()
+    }
+
+    /// Scores the held-out codes, each fold's confidences calibrated with its
+    /// temperature; the temperature fitted on all folds is the one a model trained on
+    /// all the data uses.
+    fn finish(self, task: Task, temperatures: &[f32]) -> TaskResult {
         let mut confusion = Confusion::new(&self.labels);
         let mut confidences = Vec::new();
-        for (f, fold) in self.folds.iter().enumerate() {
-            let others: Vec<&(Vec<f32>, usize)> = self
-                .folds
-                .iter()
-                .enumerate()
-                .filter(|(g, _)| *g != f)
-                .flat_map(|(_, examples)| examples)
-                .collect();
-            let temperature = fit_temperature(&others);
+        for (fold, temperature) in self.folds.iter().zip(temperatures) {
             for (probabilities, truth) in fold {
-                let calibrated = rescale(probabilities, temperature);
+                let calibrated = rescale(probabilities, *temperature);
                 let predicted = argmax(&calibrated);
                 confusion.add(*truth, predicted);
                 confidences.push((calibrated[predicted], predicted == *truth));
@@ -271,6 +500,21 @@ impl fmt::Display for EvalReport {
             "{}-fold cross-validation grouped by {} ({} groups, {} sessions)",
             self.folds, self.group_by, self.groups, self.sessions
         )?;
+        write!(f, "{}", self.original)?;
+        if let Some(copy) = &self.machine_like {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "== The same held-out sessions lower-cased and without punctuation (as speech-to-text writes them)"
+            )?;
+            write!(f, "{copy}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for HeldOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for task in &self.tasks {
             let m = &task.confusion;
             writeln!(f)?;
@@ -306,6 +550,41 @@ impl fmt::Display for EvalReport {
                 q.sessions, q.low
             )?;
             writeln!(f, "  AUC {:.3}", q.auc)?;
+        }
+        if !self.session_figures.is_empty() {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "session figures against the experts' (ICC(A,1) over held-out sessions)"
+            )?;
+            writeln!(
+                f,
+                "  {:30} {:>8} {:>12} {:>12} {:>10} {:>8}",
+                "figure", "sessions", "ICC counted", "ICC expected", "coverage", "width"
+            )?;
+            let show = |v: Option<f64>, digits: usize| {
+                v.map_or_else(|| "-".to_string(), |v| format!("{v:.digits$}"))
+            };
+            for s in &self.session_figures {
+                writeln!(
+                    f,
+                    "  {:30} {:>8} {:>12} {:>12} {:>10} {:>8}",
+                    s.metric.as_str(),
+                    s.sessions,
+                    show(s.icc_counted, 3),
+                    show(s.icc_expected, 3),
+                    s.coverage
+                        .map_or_else(|| "-".to_string(), |c| format!("{:.0}%", 100.0 * c)),
+                    show(s.mean_interval_width, 2),
+                )?;
+            }
+            if let Some(first) = self.session_figures.first() {
+                writeln!(
+                    f,
+                    "  coverage: share of sessions whose expert figure lies in the {:.0}% interval; width: its mean width",
+                    100.0 * first.interval_level
+                )?;
+            }
         }
         Ok(())
     }

@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use rapport_core::Metric;
+
 use crate::task::Task;
+use crate::uncertainty::IntervalScale;
 
 /// The headline figures of one task, as stored with a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +53,36 @@ pub struct EvalSummary {
     /// How well `mi_quality_score` separates high- from low-quality sessions.
     #[serde(default)]
     pub mi_quality: Option<QualityFigures>,
+    /// How well each session figure agrees with the experts', and its intervals'
+    /// coverage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub session_figures: Vec<SessionFigureAgreement>,
+}
+
+/// One session figure (R:Q, %CR, ...) over the held-out sessions: its agreement with the
+/// figure of the experts' codes, and how often the expert's figure lies inside its
+/// interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionFigureAgreement {
+    /// The figure.
+    pub metric: Metric,
+    /// Held-out sessions where both the experts' and the model's figure exist.
+    pub sessions: usize,
+    /// ICC(A,1) with the experts, the figure counted over the most probable codes (as
+    /// reports show it).
+    pub icc_counted: Option<f64>,
+    /// ICC(A,1) with the experts, the figure from expected counts (probabilities summed).
+    pub icc_expected: Option<f64>,
+    /// The intervals' nominal level.
+    pub interval_level: f64,
+    /// Share of sessions whose expert figure lies inside the interval.
+    pub coverage: Option<f64>,
+    /// The intervals' mean width, in the figure's unit.
+    pub mean_interval_width: Option<f64>,
+    /// The scale that turns a session's spread into its interval, fitted on every
+    /// held-out session: the one a model trained on all the data uses.
+    #[serde(default)]
+    pub interval_scale: Option<IntervalScale>,
 }
 
 /// Agreement of the held-out sessions' quality scores with the expert's rating.

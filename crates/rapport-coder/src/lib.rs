@@ -11,6 +11,7 @@
 //!   figures; [`figures`]: what cross-validation measured, as a model file stores it;
 //! - [`coder`]: coding a transcript and summarising the session;
 //! - [`quality`]: the session-quality model (P(high-quality MI) from words and code profile);
+//! - [`uncertainty`]: a session's figures from the codes' probabilities, with intervals;
 //! - [`card`]: the model card written beside a model file.
 
 pub mod card;
@@ -27,6 +28,7 @@ pub mod prediction;
 pub mod quality;
 pub mod task;
 pub mod text;
+pub mod uncertainty;
 pub mod vectorizer;
 
 pub use coder::{Coder, LoadError};

@@ -1,6 +1,7 @@
 //! Agreement figures between expert codes and predicted codes: per-class and macro F1,
-//! accuracy, Cohen's kappa, the confusion matrix, and the expected calibration error of
-//! the model's confidence.
+//! accuracy, Cohen's kappa, the confusion matrix, the expected calibration error of
+//! the model's confidence, the AUC of a score, and the intraclass correlation of session
+//! figures.
 
 use serde::{Deserialize, Serialize};
 
@@ -128,9 +129,57 @@ pub fn auc(scores: &[f32], positive: &[bool]) -> Option<f64> {
     Some((positive_ranks - p * (p + 1.0) / 2.0) / (p * n))
 }
 
+/// ICC(A,1) of paired ratings (McGraw & Wong, 1996; Shrout & Fleiss's ICC(2,1)):
+/// two-way model, absolute agreement, single measure, here between an expert's figure
+/// and a model's for each session. A model that is off by a constant loses agreement,
+/// unlike with a correlation. `None` for fewer than two pairs or no variance at all.
+pub fn icc_agreement(pairs: &[(f64, f64)]) -> Option<f64> {
+    let n = pairs.len() as f64;
+    if pairs.len() < 2 {
+        return None;
+    }
+    let k = 2.0;
+    let grand = pairs.iter().map(|(a, b)| a + b).sum::<f64>() / (n * k);
+    let (mean_a, mean_b) = (
+        pairs.iter().map(|(a, _)| a).sum::<f64>() / n,
+        pairs.iter().map(|(_, b)| b).sum::<f64>() / n,
+    );
+    let rows = k * pairs
+        .iter()
+        .map(|(a, b)| ((a + b) / k - grand).powi(2))
+        .sum::<f64>();
+    let columns = n * ((mean_a - grand).powi(2) + (mean_b - grand).powi(2));
+    let total = pairs
+        .iter()
+        .map(|(a, b)| (a - grand).powi(2) + (b - grand).powi(2))
+        .sum::<f64>();
+    let error = (total - rows - columns).max(0.0);
+    let (ms_rows, ms_columns, ms_error) =
+        (rows / (n - 1.0), columns / (k - 1.0), error / (n - 1.0));
+    let denominator = ms_rows + (k - 1.0) * ms_error + k * (ms_columns - ms_error) / n;
+    (denominator > 0.0).then(|| (ms_rows - ms_error) / denominator)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn icc_agreement_by_hand() {
+        // The model reads one more than the expert every time: perfectly consistent,
+        // but not in agreement. MSR 2, MSC 1.5, MSE 0: 2 / (2 + 2 x 1.5 / 3).
+        let shifted = [(1.0, 2.0), (2.0, 3.0), (3.0, 4.0)];
+        let icc = icc_agreement(&shifted).unwrap();
+        assert!((icc - 2.0 / 3.0).abs() < 1e-12, "{icc}");
+        let same = [(1.0, 1.0), (2.0, 2.0), (5.0, 5.0)];
+        assert!((icc_agreement(&same).unwrap() - 1.0).abs() < 1e-12);
+        // Model and expert cross: MSR 0, MSC 0, MSE 2 over three sessions, so
+        // (0 - 2) / (0 + 2 + 2 x (0 - 2) / 3) = -3: worse than no agreement.
+        let crossed = [(1.0, 3.0), (3.0, 1.0), (2.0, 2.0)];
+        assert!((icc_agreement(&crossed).unwrap() + 3.0).abs() < 1e-12);
+        assert_eq!(icc_agreement(&[(1.0, 1.0)]), None);
+        assert_eq!(icc_agreement(&[(2.0, 2.0), (2.0, 2.0)]), None);
+    }
 
     /// Truth/prediction pairs worked by hand:
     /// truth a a a b b c, predicted a a b b c c.

@@ -6,6 +6,30 @@
 //! whitespace-separated token padded with one space on each side, which keeps
 //! punctuation such as a closing `?`.
 
+/// The text as speech-to-text often writes it: lower case, without punctuation (an
+/// apostrophe inside a word stays, as in "don't"), single spaces. Evaluation codes such
+/// copies to measure how far the figures hold on machine transcripts.
+pub fn machine_like(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let kept: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let inside_word = c == '\''
+                && i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+            if c.is_alphanumeric() || c.is_whitespace() || inside_word {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    kept.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Which n-grams a feature block counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -146,6 +170,16 @@ fn char_wb_ngrams(text: &str, min: usize, max: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn machine_like_text_drops_case_and_punctuation_but_not_contractions() {
+        assert_eq!(
+            machine_like("So, you don't drink?  \"Never\" on Sundays -- right?"),
+            "so you don't drink never on sundays right"
+        );
+        assert_eq!(machine_like("'Quoted.' Ok"), "quoted ok");
+        assert_eq!(machine_like("?!"), "");
+    }
 
     #[test]
     fn words_drop_single_characters_and_punctuation() {

@@ -27,5 +27,5 @@ pub use formats::{
     InputFormat, Notice, NoticeKind, ReadError, ReadOptions, ReadOutcome, read_transcripts,
 };
 pub use session::{CodedSession, Report};
-pub use summary::{Band, Metric, Summary};
+pub use summary::{Band, FigureCounts, Metric, Summary};
 pub use transcript::{Speaker, Transcript, Utterance};

@@ -22,6 +22,8 @@ pub enum Band {
     Fair,
     /// At or above "good".
     Good,
+    /// The figure's interval reaches into more than one band, so none is called.
+    Uncertain,
 }
 
 impl Band {
@@ -31,6 +33,7 @@ impl Band {
             Band::BelowFair => "below_fair",
             Band::Fair => "fair",
             Band::Good => "good",
+            Band::Uncertain => "uncertain",
         }
     }
 }
@@ -80,6 +83,15 @@ impl Metric {
         }
     }
 
+    /// Rounds a value as the summary writes this figure: R:Q to 2 decimals, the
+    /// percentages to 1.
+    pub fn round(self, value: f64) -> f64 {
+        match self {
+            Metric::ReflectionToQuestionRatio => round(value, 2),
+            _ => round(value, 1),
+        }
+    }
+
     /// The figure's value in a summary (`None` where its denominator is zero).
     pub fn value(self, summary: &Summary) -> Option<f64> {
         match self {
@@ -120,6 +132,82 @@ impl Thresholds {
             Band::Fair
         } else {
             Band::BelowFair
+        }
+    }
+}
+
+/// What a session's four figures are computed from: counts of codes, or expected counts
+/// (fractional) where they are summed over the codes' probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FigureCounts {
+    /// Questions, open and closed (and any without a type).
+    pub questions: f64,
+    /// Open questions.
+    pub open_questions: f64,
+    /// Closed questions.
+    pub closed_questions: f64,
+    /// Reflections, simple and complex (and any without a type).
+    pub reflections: f64,
+    /// Simple reflections.
+    pub simple_reflections: f64,
+    /// Complex reflections.
+    pub complex_reflections: f64,
+    /// Client change talk.
+    pub change_talk: f64,
+    /// Client sustain talk.
+    pub sustain_talk: f64,
+}
+
+impl FigureCounts {
+    /// Counts one utterance's code.
+    pub fn add(&mut self, code: &UtteranceCode) {
+        match code {
+            UtteranceCode::Counselor(c) => match c.behaviour {
+                Behaviour::Question => {
+                    self.questions += 1.0;
+                    match c.question_type {
+                        Some(QuestionType::Open) => self.open_questions += 1.0,
+                        Some(QuestionType::Closed) => self.closed_questions += 1.0,
+                        None => {}
+                    }
+                }
+                Behaviour::Reflection => {
+                    self.reflections += 1.0;
+                    match c.reflection_type {
+                        Some(ReflectionType::Simple) => self.simple_reflections += 1.0,
+                        Some(ReflectionType::Complex) => self.complex_reflections += 1.0,
+                        None => {}
+                    }
+                }
+                Behaviour::Input | Behaviour::Other => {}
+            },
+            UtteranceCode::Client { talk } => match talk {
+                Talk::Change => self.change_talk += 1.0,
+                Talk::Sustain => self.sustain_talk += 1.0,
+                Talk::Neutral => {}
+            },
+        }
+    }
+
+    /// A figure, unrounded (`None` where its denominator is zero).
+    pub fn figure(&self, metric: Metric) -> Option<f64> {
+        let ratio =
+            |numerator: f64, denominator: f64| (denominator > 0.0).then(|| numerator / denominator);
+        match metric {
+            Metric::ReflectionToQuestionRatio => ratio(self.reflections, self.questions),
+            Metric::PercentComplexReflections => ratio(
+                self.complex_reflections,
+                self.simple_reflections + self.complex_reflections,
+            )
+            .map(|r| 100.0 * r),
+            Metric::PercentOpenQuestions => ratio(
+                self.open_questions,
+                self.open_questions + self.closed_questions,
+            )
+            .map(|r| 100.0 * r),
+            Metric::ChangeTalkPercent => {
+                ratio(self.change_talk, self.change_talk + self.sustain_talk).map(|r| 100.0 * r)
+            }
         }
     }
 }
@@ -165,8 +253,17 @@ pub struct Summary {
     pub change_talk_percent: Option<f64>,
     /// The counsellor's share of all words spoken, 0..1, to 2 decimals.
     pub counselor_talk_share: Option<f64>,
-    /// MITI 4.2.1 band of each thresholded figure that could be computed.
+    /// MITI 4.2.1 band of each thresholded figure that could be computed; `uncertain`
+    /// where the figure's interval reaches into more than one band.
     pub bands: BTreeMap<Metric, Band>,
+    /// The probability each of `intervals` is meant to hold the figure an expert's codes
+    /// would give (0.8), where a model estimated them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval_level: Option<f64>,
+    /// Each figure's interval `[low, high]` (`null` where the figure is), where a model
+    /// estimated them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub intervals: BTreeMap<Metric, Option<[f64; 2]>>,
     /// Probability that the session shows high-quality MI, where a model estimates it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mi_quality_score: Option<f64>,
@@ -217,16 +314,11 @@ impl Summary {
                 },
             }
         }
-        s.reflection_to_question_ratio = ratio(s.reflections, s.questions).map(|r| round(r, 2));
-        s.percent_complex_reflections = ratio(
-            s.complex_reflections,
-            s.simple_reflections + s.complex_reflections,
-        )
-        .map(|r| round(100.0 * r, 1));
-        s.percent_open_questions = ratio(s.open_questions, s.open_questions + s.closed_questions)
-            .map(|r| round(100.0 * r, 1));
-        s.change_talk_percent =
-            ratio(s.change_talk, s.change_talk + s.sustain_talk).map(|r| round(100.0 * r, 1));
+        let counts = s.figure_counts();
+        s.reflection_to_question_ratio = figure(&counts, Metric::ReflectionToQuestionRatio);
+        s.percent_complex_reflections = figure(&counts, Metric::PercentComplexReflections);
+        s.percent_open_questions = figure(&counts, Metric::PercentOpenQuestions);
+        s.change_talk_percent = figure(&counts, Metric::ChangeTalkPercent);
         s.counselor_talk_share =
             ratio(counselor_words, counselor_words + client_words).map(|r| round(r, 2));
 
@@ -237,6 +329,48 @@ impl Summary {
         }
         s
     }
+
+    /// The counts the figures are computed from.
+    pub fn figure_counts(&self) -> FigureCounts {
+        FigureCounts {
+            questions: self.questions as f64,
+            open_questions: self.open_questions as f64,
+            closed_questions: self.closed_questions as f64,
+            reflections: self.reflections as f64,
+            simple_reflections: self.simple_reflections as f64,
+            complex_reflections: self.complex_reflections as f64,
+            change_talk: self.change_talk as f64,
+            sustain_talk: self.sustain_talk as f64,
+        }
+    }
+
+    /// Attaches each figure's interval at `level` (rounded as the figure is) and calls a
+    /// thresholded figure's band only where its whole interval sits inside one band
+    /// ([`Band::Uncertain`] otherwise). A figure without an interval keeps its band.
+    pub fn attach_intervals(&mut self, level: f64, intervals: BTreeMap<Metric, Option<[f64; 2]>>) {
+        self.interval_level = Some(level);
+        self.intervals = intervals
+            .into_iter()
+            .map(|(metric, interval)| {
+                let rounded = interval.map(|[low, high]| [metric.round(low), metric.round(high)]);
+                (metric, rounded)
+            })
+            .collect();
+        for (metric, interval) in &self.intervals {
+            let (Some([low, high]), Some(thresholds), Some(_)) =
+                (interval, metric.thresholds(), metric.value(self))
+            else {
+                continue;
+            };
+            let (from, to) = (thresholds.band(*low), thresholds.band(*high));
+            let band = if from == to { from } else { Band::Uncertain };
+            self.bands.insert(*metric, band);
+        }
+    }
+}
+
+fn figure(counts: &FigureCounts, metric: Metric) -> Option<f64> {
+    counts.figure(metric).map(|v| metric.round(v))
 }
 
 fn ratio(numerator: usize, denominator: usize) -> Option<f64> {

@@ -250,3 +250,52 @@ fn coded_session_json_has_the_contract_shape() {
     let back: CodedSession = serde_json::from_value(json).unwrap();
     assert_eq!(back, session);
 }
+
+#[test]
+fn a_band_is_called_only_where_the_whole_interval_lies_in_it() {
+    use std::collections::BTreeMap;
+    // The example: R:Q 4/3 = 1.33 (fair), %CR 50 (good), 66.7 % open, 60 % change talk.
+    let mut s = Summary::from_utterances(&example());
+    assert_eq!(s.bands[&Metric::ReflectionToQuestionRatio], Band::Fair);
+    let intervals = BTreeMap::from([
+        // Straddles "good" at 2: uncertain.
+        (Metric::ReflectionToQuestionRatio, Some([1.104, 2.3456])),
+        // Wholly inside "good" (>= 50).
+        (Metric::PercentComplexReflections, Some([50.0, 71.44])),
+        (Metric::PercentOpenQuestions, Some([40.0, 90.0])),
+        (Metric::ChangeTalkPercent, None),
+    ]);
+    s.attach_intervals(0.8, intervals);
+    assert_eq!(s.bands[&Metric::ReflectionToQuestionRatio], Band::Uncertain);
+    assert_eq!(s.bands[&Metric::PercentComplexReflections], Band::Good);
+    // No MITI threshold, no band, interval or not.
+    assert!(!s.bands.contains_key(&Metric::PercentOpenQuestions));
+    // Rounded as the figures are.
+    assert_eq!(
+        s.intervals[&Metric::ReflectionToQuestionRatio],
+        Some([1.1, 2.35])
+    );
+    assert_eq!(
+        s.intervals[&Metric::PercentComplexReflections],
+        Some([50.0, 71.4])
+    );
+
+    let json = serde_json::to_value(&s).unwrap();
+    assert_eq!(json["interval_level"], 0.8);
+    assert_eq!(json["bands"]["reflection_to_question_ratio"], "uncertain");
+    assert_eq!(
+        json["intervals"]["reflection_to_question_ratio"],
+        serde_json::json!([1.1, 2.35])
+    );
+    assert!(json["intervals"]["change_talk_percent"].is_null());
+    assert!(json["intervals"].get("change_talk_percent").is_some());
+    let back: Summary = serde_json::from_value(json).unwrap();
+    assert_eq!(back, s);
+}
+
+#[test]
+fn a_summary_without_intervals_writes_neither_key() {
+    let json = serde_json::to_value(Summary::from_utterances(&example())).unwrap();
+    assert!(json.get("interval_level").is_none());
+    assert!(json.get("intervals").is_none());
+}

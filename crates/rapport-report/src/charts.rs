@@ -63,7 +63,8 @@ fn svg(
 }
 
 /// A small horizontal gauge: the scale shaded by MITI band (grey where the manual sets
-/// no threshold), threshold ticks, and a marker at the value.
+/// no threshold), threshold ticks, the figure's interval as a grey bar, and a marker at
+/// the value.
 pub(crate) fn gauge(figure: &Figure) -> Result<Chart, RenderError> {
     const W: i32 = 260;
     const H: i32 = 54;
@@ -140,6 +141,21 @@ pub(crate) fn gauge(figure: &Figure) -> Result<Chart, RenderError> {
             (RIGHT, BOTTOM + 3),
             ends.pos(Pos::new(HPos::Right, VPos::Top)),
         ))?;
+        if let Some([low, high]) = figure.interval {
+            // The interval: a thick bar along the track's middle, ends ticked.
+            let (from, to) = (x(low), x(high));
+            let middle = (TOP + BOTTOM) / 2;
+            root.draw(&Rectangle::new(
+                [(from, middle - 2), (to.max(from + 1), middle + 2)],
+                MUTED.filled(),
+            ))?;
+            for at in [from, to] {
+                root.draw(&Rectangle::new(
+                    [(at - 1, TOP + 2), (at + 1, BOTTOM - 2)],
+                    MUTED.filled(),
+                ))?;
+            }
+        }
         if let Some(value) = figure.value {
             // A downward pointer above the track and a bar through it: readable without
             // colour and in greyscale print.
@@ -155,13 +171,17 @@ pub(crate) fn gauge(figure: &Figure) -> Result<Chart, RenderError> {
         }
         Ok(())
     })?;
+    let interval = match (&figure.interval_display, &figure.interval_level) {
+        (Some(range), Some(level)) => format!(", {level} interval {range}"),
+        _ => String::new(),
+    };
     let alt = match figure.value {
         Some(_) if figure.band != "none" => format!(
-            "{} {}: {} ({}).",
+            "{} {}{interval}: {} ({}).",
             figure.name, figure.display, figure.band_label, figure.thresholds
         ),
         Some(_) => format!(
-            "{} {} ({}).",
+            "{} {}{interval} ({}).",
             figure.name, figure.display, figure.thresholds
         ),
         None => format!("{}: not computed.", figure.name),

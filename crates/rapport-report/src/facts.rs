@@ -309,10 +309,16 @@ pub(crate) struct Figure {
     pub value: Option<f64>,
     /// The value as printed: `0.83`, `62.5 %`, or `n/a`.
     pub display: String,
-    /// `below_fair`, `fair`, `good`, or `none` where MITI sets no threshold or the value
-    /// could not be computed.
+    /// The figure's interval, where the model estimated one.
+    pub interval: Option<[f64; 2]>,
+    /// The interval as printed, in the value's unit: `0.60-1.10`, `40.0-62.5 %`.
+    pub interval_display: Option<String>,
+    /// The interval's level as printed: `80 %`.
+    pub interval_level: Option<String>,
+    /// `below_fair`, `fair`, `good`, `uncertain` (the interval spans bands), or `none`
+    /// where MITI sets no threshold or the value could not be computed.
     pub band: &'static str,
-    /// `below fair`, `fair`, `good`, or empty.
+    /// `below fair`, `fair`, `good`, `uncertain`, or empty.
     pub band_label: &'static str,
     /// `fair >= 1, good >= 2`, or `no MITI 4.2.1 threshold`.
     pub thresholds: String,
@@ -326,6 +332,7 @@ fn band_label(band: Band) -> &'static str {
         Band::BelowFair => "below fair",
         Band::Fair => "fair",
         Band::Good => "good",
+        Band::Uncertain => "uncertain",
     }
 }
 
@@ -338,6 +345,8 @@ struct FigureSpec {
     missing: &'static str,
     /// Prints the value.
     show: fn(f64) -> String,
+    /// Prints an interval's ends.
+    show_range: fn([f64; 2]) -> String,
 }
 
 fn ratio(v: f64) -> String {
@@ -346,6 +355,18 @@ fn ratio(v: f64) -> String {
 
 fn percent(v: f64) -> String {
     format!("{v:.1} %")
+}
+
+fn ratio_range([low, high]: [f64; 2]) -> String {
+    format!("{low:.2}\u{2013}{high:.2}")
+}
+
+fn percent_range([low, high]: [f64; 2]) -> String {
+    format!("{low:.1}\u{2013}{high:.1} %")
+}
+
+fn no_range(_: [f64; 2]) -> String {
+    String::new()
 }
 
 fn share(v: f64) -> String {
@@ -374,6 +395,7 @@ pub(crate) fn figures(summary: &Summary) -> Vec<Figure> {
             meaning: "Reflections per question: how much the counsellor listens back rather than asks.",
             missing: "Not computed: the counsellor asked no questions.",
             show: ratio,
+            show_range: ratio_range,
         },
         FigureSpec {
             key: "percent_complex_reflections",
@@ -389,6 +411,7 @@ pub(crate) fn figures(summary: &Summary) -> Vec<Figure> {
             meaning: "Share of reflections that add meaning beyond the client's words.",
             missing: "Not computed: no reflection has a simple/complex code.",
             show: percent,
+            show_range: percent_range,
         },
         FigureSpec {
             key: "percent_open_questions",
@@ -404,6 +427,7 @@ pub(crate) fn figures(summary: &Summary) -> Vec<Figure> {
             meaning: "Share of questions that invite the client's own story.",
             missing: "Not computed: no question has an open/closed code.",
             show: percent,
+            show_range: percent_range,
         },
         FigureSpec {
             key: "change_talk_percent",
@@ -419,6 +443,7 @@ pub(crate) fn figures(summary: &Summary) -> Vec<Figure> {
             meaning: "Change talk as a share of change and sustain talk; above 50 % the client argues more for change than against it.",
             missing: "Not computed: the client voiced neither change nor sustain talk.",
             show: percent,
+            show_range: percent_range,
         },
         FigureSpec {
             key: "counselor_talk_share",
@@ -434,6 +459,7 @@ pub(crate) fn figures(summary: &Summary) -> Vec<Figure> {
             meaning: "The counsellor's share of the words spoken; in MI the client usually does most of the talking.",
             missing: "Not computed: the transcript has no words.",
             show: share,
+            show_range: no_range,
         },
     ];
     if let Some(score) = summary.mi_quality_score {
@@ -451,6 +477,7 @@ pub(crate) fn figures(summary: &Summary) -> Vec<Figure> {
             meaning: "A model's estimate of the probability that the session shows high-quality MI; not a MITI score.",
             missing: "",
             show: probability,
+            show_range: no_range,
         });
     }
     specs
@@ -483,11 +510,21 @@ fn figure(spec: FigureSpec, summary: &Summary) -> Figure {
         ),
         None => "no MITI 4.2.1 threshold".to_string(),
     };
+    let interval = value.and_then(|_| {
+        summary
+            .intervals
+            .iter()
+            .find(|(metric, _)| metric.as_str() == spec.key)
+            .and_then(|(_, interval)| *interval)
+    });
     Figure {
         key: spec.key,
         name: spec.name,
         value,
         display: value.map_or_else(|| "n/a".to_string(), spec.show),
+        interval,
+        interval_display: interval.map(spec.show_range),
+        interval_level: interval.and_then(|_| interval_level(summary)),
         band: band.map_or("none", Band::as_str),
         band_label: band.map_or("", band_label),
         thresholds,
@@ -498,6 +535,14 @@ fn figure(spec: FigureSpec, summary: &Summary) -> Figure {
         },
         scale: spec.scale,
     }
+}
+
+/// The level of a summary's intervals as printed (`80 %`), where it has any.
+pub(crate) fn interval_level(summary: &Summary) -> Option<String> {
+    summary
+        .interval_level
+        .filter(|_| !summary.intervals.is_empty())
+        .map(|level| format!("{:.0} %", 100.0 * level))
 }
 
 /// Header facts of a session.

@@ -181,6 +181,7 @@ pub fn render_session(
             layout => STANDALONE_LAYOUT,
             header => minijinja::value::Serde(&header),
             figures => minijinja::value::Serde(&figures),
+            interval_level => facts::interval_level(&session.summary),
             charts => minijinja::value::Serde(&charts),
             utterances => minijinja::value::Serde(&utterances(session)),
             codes => minijinja::value::Serde(&codes(&[session])),

@@ -21,6 +21,8 @@ struct SessionView {
     counselor_counts: Vec<Row>,
     client_counts: Vec<Row>,
     figures: Vec<Figure>,
+    /// `80 %` where the figures carry intervals.
+    interval_level: Option<String>,
 }
 
 /// Replaces control characters so that text from a transcript (ids, names) cannot send
@@ -52,6 +54,7 @@ fn view(session: &CodedSession) -> SessionView {
         counselor_counts: rows(&CodeKind::COUNSELOR, session),
         client_counts: rows(&CodeKind::CLIENT, session),
         figures: facts::figures(&session.summary),
+        interval_level: facts::interval_level(&session.summary),
     }
 }
 

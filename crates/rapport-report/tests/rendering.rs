@@ -210,3 +210,31 @@ fn index_needs_one_file_per_session() {
         }
     ));
 }
+
+#[test]
+fn figures_show_their_intervals_and_uncertain_bands() {
+    use rapport_core::Metric;
+    use std::collections::BTreeMap;
+    let mut session = common::session();
+    session.summary.attach_intervals(
+        0.8,
+        BTreeMap::from([
+            (Metric::ReflectionToQuestionRatio, Some([0.8, 1.3])),
+            (Metric::PercentComplexReflections, Some([10.0, 35.0])),
+        ]),
+    );
+    let report = Report {
+        sessions: vec![session.clone()],
+    };
+    let plain = text::render(&report, false);
+    assert!(plain.contains("(0.80\u{2013}1.30)"), "{plain}");
+    assert!(plain.contains("(10.0\u{2013}35.0 %)"), "{plain}");
+    assert!(plain.contains("uncertain"), "{plain}");
+    assert!(plain.contains("the 80 % interval"), "{plain}");
+    let page = html::render_session(&session, &ModelAccuracy::unknown()).unwrap();
+    assert!(page.contains("80 % interval 0.80\u{2013}1.30"));
+    assert!(page.contains("band band-uncertain\">uncertain"));
+    assert!(page.contains("band band-below_fair\">below fair"));
+    // The gauge's text alternative carries the interval too.
+    assert!(page.contains("80 % interval 10.0\u{2013}35.0 %"));
+}

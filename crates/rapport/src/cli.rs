@@ -307,6 +307,11 @@ pub struct EvalArgs {
     #[arg(long, value_enum, default_value_t = ModeArg::Both)]
     pub mode: ModeArg,
 
+    /// Also code a copy of every held-out session lower-cased and without punctuation,
+    /// as speech-to-text writes transcripts, and report its figures beside the original's.
+    #[arg(long)]
+    pub machine_like: bool,
+
     /// Print the reports as JSON instead of text.
     #[arg(long)]
     pub json: bool,

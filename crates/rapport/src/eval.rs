@@ -4,7 +4,9 @@
 use anyhow::Result;
 use rapport_analysis::peer::{self, PeerFigures};
 use rapport_analysis::{AnalysisError, training};
+use rapport_coder::eval::HeldOut;
 use rapport_coder::{Corpus, EvalReport, EvalSummary, Task};
+use rapport_core::Metric;
 
 use crate::cli::EvalArgs;
 use crate::progress::Bars;
@@ -15,11 +17,22 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let modes = args.mode.modes();
     let progress = Bars::default();
     training::embed_for(&mut corpus, &modes, &progress)?;
+    let machine_like = if args.machine_like {
+        Some(training::machine_like_copy(&corpus, &modes, &progress)?)
+    } else {
+        None
+    };
     let mut reports = Vec::new();
     for mode in modes {
         let name = mode.label();
-        let report =
-            training::cross_validate(&corpus, mode, args.folds, &args.group_by, &progress)?;
+        let report = training::cross_validate(
+            &corpus,
+            machine_like.as_ref(),
+            mode,
+            args.folds,
+            &args.group_by,
+            &progress,
+        )?;
         if !args.json {
             println!("== {name} ==");
             print!("{report}");
@@ -87,4 +100,93 @@ fn print_side_by_side(reports: &[(&str, EvalReport)], peer: Option<&PeerFigures>
         }
     }
     println!();
+    println!();
+    println!("session figures: ICC(A,1) with the experts' / 80% interval coverage");
+    for metric in Metric::ALL {
+        print!("{:<22}", short_name(metric));
+        for (_, summary) in &summaries {
+            match summary.session_figures.iter().find(|s| s.metric == metric) {
+                Some(s) => print!(
+                    " {:>15}",
+                    format!(
+                        "{} / {}",
+                        s.icc_counted
+                            .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
+                        s.coverage
+                            .map_or_else(|| "-".into(), |c| format!("{:.0}%", 100.0 * c))
+                    )
+                ),
+                None => print!(" {:>15}", "-"),
+            }
+        }
+        println!();
+    }
+    if reports.iter().any(|(_, r)| r.machine_like.is_some()) {
+        println!();
+        println!("lower-cased, punctuation-free copy (original -> copy)");
+        for (task, name) in [
+            (Task::CounselorBehaviour, "counsellor macro-F1"),
+            (Task::ClientTalk, "client talk macro-F1"),
+        ] {
+            print!("{name:<22}");
+            for (_, report) in reports {
+                print!(
+                    " {:>15}",
+                    copy_change(report, |h| {
+                        h.tasks
+                            .iter()
+                            .find(|t| t.task == task)
+                            .map(|t| t.confusion.macro_f1())
+                    })
+                );
+            }
+            println!();
+        }
+        for metric in Metric::ALL {
+            print!("{:<22}", format!("{} ICC", short_name(metric)));
+            for (_, report) in reports {
+                print!(
+                    " {:>15}",
+                    copy_change(report, |h| {
+                        h.session_figures
+                            .iter()
+                            .find(|s| s.metric == metric)
+                            .and_then(|s| s.icc_counted)
+                    })
+                );
+            }
+            println!();
+        }
+        print!("{:<22}", "mi_quality_score AUC");
+        for (_, report) in reports {
+            print!(
+                " {:>15}",
+                copy_change(report, |h| h.mi_quality.as_ref().map(|q| q.auc))
+            );
+        }
+        println!();
+    }
+}
+
+/// A figure's short name in the side-by-side table.
+fn short_name(metric: Metric) -> &'static str {
+    match metric {
+        Metric::ReflectionToQuestionRatio => "R:Q",
+        Metric::PercentComplexReflections => "%CR",
+        Metric::PercentOpenQuestions => "% open questions",
+        Metric::ChangeTalkPercent => "change talk %",
+    }
+}
+
+/// `0.757 -> 0.713`: a figure on the original and on the machine-like copy.
+fn copy_change(report: &EvalReport, figure: impl Fn(&HeldOut) -> Option<f64>) -> String {
+    let show = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
+    match &report.machine_like {
+        Some(copy) => format!(
+            "{} -> {}",
+            show(figure(&report.original)),
+            show(figure(copy))
+        ),
+        None => "-".to_string(),
+    }
 }

@@ -28,8 +28,14 @@ pub fn run(args: TrainArgs) -> Result<()> {
 
     for mode in modes {
         let evaluation = if args.folds > 0 {
-            let report =
-                training::cross_validate(&corpus, mode, args.folds, &args.group_by, &progress)?;
+            let report = training::cross_validate(
+                &corpus,
+                None,
+                mode,
+                args.folds,
+                &args.group_by,
+                &progress,
+            )?;
             eprintln!("{}:", mode.model_name());
             eprint!("{report}");
             Some(report.summary())

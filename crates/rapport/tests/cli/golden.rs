@@ -257,6 +257,19 @@ const CASES: &[Case] = &[
             "2",
         ],
     ),
+    stdout(
+        "eval-fast-machine-like.txt",
+        &[
+            "eval",
+            "--mode",
+            "fast",
+            "--data",
+            "testdata/coder/tiny-coded.csv",
+            "--folds",
+            "2",
+            "--machine-like",
+        ],
+    ),
 ];
 
 /// Runs a case; returns (recording name, bytes) for each output it is judged by.

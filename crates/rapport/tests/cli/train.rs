@@ -171,6 +171,16 @@ fn grouped_cross_validation_on_annomi_beats_the_peer() {
     assert!(macro_f1("client_talk") >= 0.474);
     let auc = report["mi_quality"]["auc"].as_f64().unwrap();
     assert!(auc > 0.85, "mi_quality AUC {auc}");
+    // Every session figure is scored against the experts', and its 80% intervals,
+    // scaled on the other folds, hold the expert's figure about 80% of the time.
+    let figures = report["session_figures"].as_array().unwrap();
+    assert_eq!(figures.len(), 4);
+    for figure in figures {
+        let coverage = figure["coverage"].as_f64().unwrap();
+        assert!((0.72..=0.88).contains(&coverage), "{figure}");
+        assert!(figure["icc_counted"].as_f64().unwrap() > 0.1, "{figure}");
+        assert!(figure["interval_scale"]["above"].as_f64().unwrap() > 0.0);
+    }
 }
 
 /// Retrains one mode on AnnoMI without cross-validation and compares its weights with

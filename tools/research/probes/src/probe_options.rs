@@ -87,7 +87,7 @@ fn run() -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let started = Instant::now();
     let report =
-        cross_validate(&corpus, 5, "video_url", &options, &|| {}).map_err(|e| e.to_string())?;
+        cross_validate(&corpus, None, 5, "video_url", &options, &|| {}).map_err(|e| e.to_string())?;
     println!(
         "dense {:?} ({:.0} s)",
         options.dense,
@@ -96,7 +96,7 @@ fn run() -> Result<(), String> {
     for t in &report.summary().tasks {
         println!("  {:<20} macro-F1 {:.3}", t.task, t.macro_f1);
     }
-    if let Some(q) = &report.mi_quality {
+    if let Some(q) = &report.original.mi_quality {
         println!("  mi_quality AUC {:.3}", q.auc);
     }
     Ok(())
