@@ -104,8 +104,9 @@ pub fn spreads(predictions: &[Prediction], level: f64) -> BTreeMap<Metric, Optio
         .iter()
         .map(|m| (*m, Vec::with_capacity(DRAWS)))
         .collect();
+    let drawable: Vec<Drawable> = predictions.iter().map(Drawable::of).collect();
     for _ in 0..DRAWS {
-        let counts = draw(predictions, &mut rng);
+        let counts = draw(&drawable, &mut rng);
         for (metric, drawn) in values.iter_mut() {
             if let Some(value) = counts.figure(*metric) {
                 drawn.push(value);
@@ -192,12 +193,57 @@ pub fn most_probable_counts(predictions: &[Prediction]) -> FigureCounts {
     counts
 }
 
-/// One session's counts with every utterance's code drawn from its probabilities.
-fn draw(predictions: &[Prediction], rng: &mut impl Rng) -> FigureCounts {
-    let mut counts = FigureCounts::default();
-    for prediction in predictions {
-        let code = match prediction {
+/// An utterance's probabilities as running totals scaled to 1, ready to draw from.
+enum Drawable {
+    Counselor {
+        behaviour: Vec<f32>,
+        question_type: Vec<f32>,
+        reflection_type: Vec<f32>,
+    },
+    Client {
+        talk: Vec<f32>,
+    },
+}
+
+impl Drawable {
+    fn of(prediction: &Prediction) -> Drawable {
+        match prediction {
             Prediction::Counselor {
+                behaviour,
+                question_type,
+                reflection_type,
+            } => Drawable::Counselor {
+                behaviour: running_totals(behaviour),
+                question_type: running_totals(question_type),
+                reflection_type: running_totals(reflection_type),
+            },
+            Prediction::Client { talk } => Drawable::Client {
+                talk: running_totals(talk),
+            },
+        }
+    }
+}
+
+/// Running totals of probabilities that need not sum to exactly 1, scaled so the last
+/// is 1.
+fn running_totals(probabilities: &[f32]) -> Vec<f32> {
+    let total: f32 = probabilities.iter().sum();
+    let mut sum = 0.0;
+    probabilities
+        .iter()
+        .map(|p| {
+            sum += p;
+            if total > 0.0 { sum / total } else { 1.0 }
+        })
+        .collect()
+}
+
+/// One session's counts with every utterance's code drawn from its probabilities.
+fn draw(utterances: &[Drawable], rng: &mut impl Rng) -> FigureCounts {
+    let mut counts = FigureCounts::default();
+    for utterance in utterances {
+        let code = match utterance {
+            Drawable::Counselor {
                 behaviour,
                 question_type,
                 reflection_type,
@@ -211,7 +257,7 @@ fn draw(predictions: &[Prediction], rng: &mut impl Rng) -> FigureCounts {
                         .then(|| ReflectionType::ALL[sample(reflection_type, rng)]),
                 })
             }
-            Prediction::Client { talk } => UtteranceCode::Client {
+            Drawable::Client { talk } => UtteranceCode::Client {
                 talk: Talk::ALL[sample(talk, rng)],
             },
         };
@@ -220,17 +266,13 @@ fn draw(predictions: &[Prediction], rng: &mut impl Rng) -> FigureCounts {
     counts
 }
 
-/// An index drawn with the given probabilities (which need not sum to exactly 1).
-fn sample(probabilities: &[f32], rng: &mut impl Rng) -> usize {
-    let total: f32 = probabilities.iter().sum();
-    let mut u = rng.random::<f32>() * total;
-    for (k, p) in probabilities.iter().enumerate() {
-        if u < *p {
-            return k;
-        }
-        u -= p;
-    }
-    probabilities.len().saturating_sub(1)
+/// An index drawn from running totals that end at 1.
+fn sample(running_totals: &[f32], rng: &mut impl Rng) -> usize {
+    let u = rng.random::<f32>();
+    running_totals
+        .iter()
+        .position(|total| u < *total)
+        .unwrap_or(running_totals.len().saturating_sub(1))
 }
 
 /// The probability of `value` among `all`'s classes (0 where the head has no such
