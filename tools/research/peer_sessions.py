@@ -17,6 +17,9 @@ video, as the peer is:
 
   python3 -m pip install scikit-learn   # once
   python3 tools/research/peer_sessions.py ../shared/data/annomi/annomi-dev.csv
+
+It prints in the peer's layout (`therapist: macro-F1 ...`), so `rapport eval --peer
+tools/research/peer_sessions.py` reads it and shows its session figures beside Rapport's.
 """
 import csv, re, sys
 from collections import defaultdict
@@ -152,8 +155,8 @@ def main():
                     quality[copy][1].append(rs[0]["mi_quality"] == "high")
     for copy in ("original", "machine-like"):
         print(f"== {copy}")
-        print(f"  counsellor behaviour macro-F1 {f1_score(truth_t, pred[copy][0], average='macro'):.3f}")
-        print(f"  client talk macro-F1 {f1_score(truth_c, pred[copy][1], average='macro'):.3f}")
+        print(f"therapist: macro-F1 {f1_score(truth_t, pred[copy][0], average='macro'):.3f}")
+        print(f"client: macro-F1 {f1_score(truth_c, pred[copy][1], average='macro'):.3f}")
         print(f"  session quality AUC {roc_auc_score(quality[copy][1], quality[copy][0]):.3f}"
               f" ({len(quality[copy][1])} sessions)")
         for name in FIGURES:

@@ -1,8 +1,13 @@
 //! The peer baseline (a TF-IDF + logistic-regression coder run as a Python script on the
-//! same file): its figures, read from what it prints, to report beside Rapport's.
+//! same file): its figures, read from what it prints, to report beside Rapport's. A peer
+//! that also prints session figures (`tools/research/peer_sessions.py`: lines such as
+//! `reflection_to_question_ratio   ICC(A,1) 0.234`) has them read too.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
+
+use rapport_core::Metric;
 
 use crate::error::AnalysisError;
 
@@ -13,6 +18,9 @@ pub struct PeerFigures {
     pub therapist: f64,
     /// Macro-F1 on client talk.
     pub client: f64,
+    /// ICC(A,1) of each session figure with the experts', where the peer prints it (the
+    /// first value printed for each, which is the original transcripts').
+    pub session_icc: BTreeMap<Metric, f64>,
     /// Everything the script printed.
     pub raw: String,
 }
@@ -30,9 +38,23 @@ impl PeerFigures {
                     AnalysisError::Peer(format!("the peer printed no macro-F1 for {who}"))
                 })
         };
+        let mut session_icc = BTreeMap::new();
+        for line in raw.lines() {
+            let mut words = line.split_whitespace();
+            let (Some(key), Some("ICC(A,1)"), Some(value)) =
+                (words.next(), words.next(), words.next())
+            else {
+                continue;
+            };
+            let metric = Metric::ALL.into_iter().find(|m| m.as_str() == key);
+            if let (Some(metric), Ok(value)) = (metric, value.parse::<f64>()) {
+                session_icc.entry(metric).or_insert(value);
+            }
+        }
         Ok(PeerFigures {
             therapist: figure("therapist")?,
             client: figure("client")?,
+            session_icc,
             raw,
         })
     }
@@ -89,6 +111,29 @@ client: macro-F1 0.474  accuracy 0.600  kappa 0.223  (2000 utterances, 1000 utte
         assert_eq!(peer.client, 0.474);
         // 6000 utterances in 1 s + 2 s.
         assert_eq!(peer.predict_speed(), Some(2000.0));
+    }
+
+    #[test]
+    fn session_figures_are_read_where_the_peer_prints_them() {
+        assert!(
+            PeerFigures::parse(PRINTOUT.into())
+                .unwrap()
+                .session_icc
+                .is_empty()
+        );
+        let printout = format!(
+            "== original\n{PRINTOUT}  reflection_to_question_ratio   ICC(A,1) 0.234 (84 sessions)\n  \
+             change_talk_percent ICC(A,1) 0.380\n  unknown_figure ICC(A,1) 0.5\n\
+             == machine-like\n  reflection_to_question_ratio   ICC(A,1) 0.185\n"
+        );
+        let peer = PeerFigures::parse(printout).unwrap();
+        assert_eq!(
+            peer.session_icc,
+            BTreeMap::from([
+                (Metric::ReflectionToQuestionRatio, 0.234),
+                (Metric::ChangeTalkPercent, 0.380),
+            ])
+        );
     }
 
     #[test]

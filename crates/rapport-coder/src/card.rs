@@ -4,7 +4,9 @@
 use std::fmt::Write;
 
 use crate::features::View;
+use crate::figures::{QualityFigures, SessionFigureAgreement, TaskFigures};
 use crate::model::ModelInfo;
+use crate::task::Task;
 
 /// Renders the model card (Markdown) of a trained model.
 pub fn render(info: &ModelInfo, rebuild_command: &str) -> String {
@@ -195,6 +197,47 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
                         show(s.mean_interval_width, 2),
                     )?;
                 }
+            }
+            if let Some(copy) = &e.machine_like {
+                writeln!(out)?;
+                let f1 = |figures: &[TaskFigures], task: Task| {
+                    figures
+                        .iter()
+                        .find(|t| t.task == task)
+                        .map_or_else(|| "-".to_string(), |t| format!("{:.3}", t.macro_f1))
+                };
+                let icc = |figures: &[SessionFigureAgreement]| {
+                    figures
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "{} {}",
+                                s.metric.as_str(),
+                                s.icc_counted
+                                    .map_or_else(|| "-".to_string(), |v| format!("{v:.3}"))
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let auc = |q: &Option<QualityFigures>| {
+                    q.as_ref()
+                        .map_or_else(|| "-".to_string(), |q| format!("{:.3}", q.auc))
+                };
+                writeln!(
+                    out,
+                    "Machine transcripts: the same fold models on a copy of every held-out \
+                     session lower-cased and without punctuation (as speech-to-text writes \
+                     it): counsellor behaviour macro-F1 {} (as written: {}), client talk {} \
+                     ({}), `mi_quality_score` AUC {} ({}); session figures' ICC {}.",
+                    f1(&copy.tasks, Task::CounselorBehaviour),
+                    f1(&e.tasks, Task::CounselorBehaviour),
+                    f1(&copy.tasks, Task::ClientTalk),
+                    f1(&e.tasks, Task::ClientTalk),
+                    auc(&copy.mi_quality),
+                    auc(&e.mi_quality),
+                    icc(&copy.session_figures),
+                )?;
             }
             writeln!(out)?;
             writeln!(

@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{Corpus, Label, LabelledSession};
-pub use crate::figures::{EvalSummary, QualityFigures, SessionFigureAgreement, TaskFigures};
+pub use crate::figures::{
+    CopyFigures, EvalSummary, QualityFigures, SessionFigureAgreement, TaskFigures,
+};
 use crate::folds::FoldError;
 pub use crate::folds::assign_folds;
 use crate::linear::{fit_temperature, rescale};
@@ -87,6 +89,11 @@ impl EvalReport {
             tasks: task_figures(&self.original.tasks),
             mi_quality: self.original.mi_quality.clone(),
             session_figures: self.original.session_figures.clone(),
+            machine_like: self.machine_like.as_ref().map(|copy| CopyFigures {
+                tasks: task_figures(&copy.tasks),
+                mi_quality: copy.mi_quality.clone(),
+                session_figures: copy.session_figures.clone(),
+            }),
         }
     }
 }

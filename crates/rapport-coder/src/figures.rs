@@ -57,6 +57,21 @@ pub struct EvalSummary {
     /// coverage.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub session_figures: Vec<SessionFigureAgreement>,
+    /// The same figures on a copy of every held-out session lower-cased and without
+    /// punctuation (as speech-to-text writes transcripts), where measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_like: Option<CopyFigures>,
+}
+
+/// What the fold models measured on a changed copy of their held-out sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CopyFigures {
+    /// One entry per task.
+    pub tasks: Vec<TaskFigures>,
+    /// How well `mi_quality_score` separates high- from low-quality sessions.
+    pub mi_quality: Option<QualityFigures>,
+    /// Each session figure's agreement with the experts'.
+    pub session_figures: Vec<SessionFigureAgreement>,
 }
 
 /// One session figure (R:Q, %CR, ...) over the held-out sessions: its agreement with the

@@ -101,7 +101,15 @@ fn print_side_by_side(reports: &[(&str, EvalReport)], peer: Option<&PeerFigures>
     }
     println!();
     println!();
-    println!("session figures: ICC(A,1) with the experts' / 80% interval coverage");
+    print!("{:<22}", "session figures");
+    for (name, _) in &summaries {
+        print!(" {name:>15}");
+    }
+    if peer.is_some_and(|p| !p.session_icc.is_empty()) {
+        print!(" {:>15}", "peer");
+    }
+    println!();
+    println!("  ICC(A,1) with the experts' / 80% interval coverage");
     for metric in Metric::ALL {
         print!("{:<22}", short_name(metric));
         for (_, summary) in &summaries {
@@ -118,6 +126,9 @@ fn print_side_by_side(reports: &[(&str, EvalReport)], peer: Option<&PeerFigures>
                 ),
                 None => print!(" {:>15}", "-"),
             }
+        }
+        if let Some(icc) = peer.and_then(|p| p.session_icc.get(&metric)) {
+            print!(" {:>15}", format!("{icc:.3} / -"));
         }
         println!();
     }

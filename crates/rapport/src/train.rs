@@ -23,6 +23,12 @@ pub fn run(args: TrainArgs) -> Result<()> {
     let modes = args.mode.modes();
     let progress = Bars::default();
     let encoder = training::embed_for(&mut corpus, &modes, &progress)?;
+    // The model cards also give the figures on machine-like transcripts.
+    let machine_like = if args.folds > 0 {
+        Some(training::machine_like_copy(&corpus, &modes, &progress)?)
+    } else {
+        None
+    };
     fs::create_dir_all(&args.output_dir)
         .with_context(|| format!("creating {}", args.output_dir.display()))?;
 
@@ -30,7 +36,7 @@ pub fn run(args: TrainArgs) -> Result<()> {
         let evaluation = if args.folds > 0 {
             let report = training::cross_validate(
                 &corpus,
-                None,
+                machine_like.as_ref(),
                 mode,
                 args.folds,
                 &args.group_by,
