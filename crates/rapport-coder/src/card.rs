@@ -180,21 +180,14 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
                     "| figure | sessions | ICC, counted | ICC, expected counts | interval coverage | mean interval width |"
                 )?;
                 writeln!(out, "|---|---|---|---|---|---|")?;
-                let show = |v: Option<f64>, digits: usize| {
-                    v.map_or_else(|| "-".to_string(), |v| format!("{v:.digits$}"))
-                };
                 for s in &e.session_figures {
+                    let [counted, expected, coverage, width] = s.cells();
                     writeln!(
                         out,
-                        "| `{}` | {} | {} | {} | {} (nominal {:.0}%) | {} |",
+                        "| `{}` | {} | {counted} | {expected} | {coverage} (nominal {:.0}%) | {width} |",
                         s.metric.as_str(),
                         s.sessions,
-                        show(s.icc_counted, 3),
-                        show(s.icc_expected, 3),
-                        s.coverage
-                            .map_or_else(|| "-".to_string(), |c| format!("{:.0}%", 100.0 * c)),
                         100.0 * s.interval_level,
-                        show(s.mean_interval_width, 2),
                     )?;
                 }
             }
@@ -209,14 +202,7 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
                 let icc = |figures: &[SessionFigureAgreement]| {
                     figures
                         .iter()
-                        .map(|s| {
-                            format!(
-                                "{} {}",
-                                s.metric.as_str(),
-                                s.icc_counted
-                                    .map_or_else(|| "-".to_string(), |v| format!("{v:.3}"))
-                            )
-                        })
+                        .map(|s| format!("{} {}", s.metric.as_str(), s.cells()[0]))
                         .collect::<Vec<_>>()
                         .join(", ")
                 };

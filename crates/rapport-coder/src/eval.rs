@@ -238,20 +238,15 @@ struct FoldTemperatures {
 impl FoldTemperatures {
     /// A prediction of fold `fold` calibrated as that fold's codes are scored.
     fn calibrate(&self, fold: usize, prediction: &Prediction) -> Prediction {
-        match prediction {
-            Prediction::Counselor {
-                behaviour,
-                question_type,
-                reflection_type,
-            } => Prediction::Counselor {
-                behaviour: rescale(behaviour, self.behaviour[fold]),
-                question_type: rescale(question_type, self.question[fold]),
-                reflection_type: rescale(reflection_type, self.reflection[fold]),
-            },
-            Prediction::Client { talk } => Prediction::Client {
-                talk: rescale(talk, self.talk[fold]),
-            },
-        }
+        prediction.map(|task, p| {
+            let temperatures = match task {
+                Task::CounselorBehaviour => &self.behaviour,
+                Task::QuestionType => &self.question,
+                Task::ReflectionType => &self.reflection,
+                Task::ClientTalk => &self.talk,
+            };
+            rescale(p, temperatures[fold])
+        })
     }
 }
 
@@ -569,20 +564,13 @@ impl fmt::Display for HeldOut {
                 "  {:30} {:>8} {:>12} {:>12} {:>10} {:>8}",
                 "figure", "sessions", "ICC counted", "ICC expected", "coverage", "width"
             )?;
-            let show = |v: Option<f64>, digits: usize| {
-                v.map_or_else(|| "-".to_string(), |v| format!("{v:.digits$}"))
-            };
             for s in &self.session_figures {
+                let [counted, expected, coverage, width] = s.cells();
                 writeln!(
                     f,
-                    "  {:30} {:>8} {:>12} {:>12} {:>10} {:>8}",
+                    "  {:30} {:>8} {counted:>12} {expected:>12} {coverage:>10} {width:>8}",
                     s.metric.as_str(),
                     s.sessions,
-                    show(s.icc_counted, 3),
-                    show(s.icc_expected, 3),
-                    s.coverage
-                        .map_or_else(|| "-".to_string(), |c| format!("{:.0}%", 100.0 * c)),
-                    show(s.mean_interval_width, 2),
                 )?;
             }
             if let Some(first) = self.session_figures.first() {

@@ -111,6 +111,23 @@ pub struct QualityFigures {
     pub auc: f64,
 }
 
+impl SessionFigureAgreement {
+    /// The figures as tables print them: ICC counted and ICC from expected counts (3
+    /// decimals), coverage (`81%`) and mean interval width (2 decimals); `-` where absent.
+    pub fn cells(&self) -> [String; 4] {
+        let show = |v: Option<f64>, digits: usize| {
+            v.map_or_else(|| "-".to_string(), |v| format!("{v:.digits$}"))
+        };
+        [
+            show(self.icc_counted, 3),
+            show(self.icc_expected, 3),
+            self.coverage
+                .map_or_else(|| "-".to_string(), |c| format!("{:.0}%", 100.0 * c)),
+            show(self.mean_interval_width, 2),
+        ]
+    }
+}
+
 impl EvalSummary {
     /// The figures of one task.
     pub fn task(&self, task: Task) -> Option<&TaskFigures> {

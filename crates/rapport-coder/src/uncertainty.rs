@@ -52,43 +52,20 @@ pub fn expected_counts(predictions: &[Prediction]) -> FigureCounts {
                 question_type,
                 reflection_type,
             } => {
-                let question =
-                    f64::from(probability(behaviour, &Behaviour::ALL, Behaviour::Question));
-                let reflection = f64::from(probability(
-                    behaviour,
-                    &Behaviour::ALL,
-                    Behaviour::Reflection,
-                ));
+                let question = share(behaviour, &Behaviour::ALL, Behaviour::Question);
+                let reflection = share(behaviour, &Behaviour::ALL, Behaviour::Reflection);
+                let of_question = |t| share(question_type, &QuestionType::ALL, t);
+                let of_reflection = |t| share(reflection_type, &ReflectionType::ALL, t);
                 counts.questions += question;
-                counts.open_questions += question
-                    * f64::from(probability(
-                        question_type,
-                        &QuestionType::ALL,
-                        QuestionType::Open,
-                    ));
-                counts.closed_questions += question
-                    * f64::from(probability(
-                        question_type,
-                        &QuestionType::ALL,
-                        QuestionType::Closed,
-                    ));
+                counts.open_questions += question * of_question(QuestionType::Open);
+                counts.closed_questions += question * of_question(QuestionType::Closed);
                 counts.reflections += reflection;
-                counts.simple_reflections += reflection
-                    * f64::from(probability(
-                        reflection_type,
-                        &ReflectionType::ALL,
-                        ReflectionType::Simple,
-                    ));
-                counts.complex_reflections += reflection
-                    * f64::from(probability(
-                        reflection_type,
-                        &ReflectionType::ALL,
-                        ReflectionType::Complex,
-                    ));
+                counts.simple_reflections += reflection * of_reflection(ReflectionType::Simple);
+                counts.complex_reflections += reflection * of_reflection(ReflectionType::Complex);
             }
             Prediction::Client { talk } => {
-                counts.change_talk += f64::from(probability(talk, &Talk::ALL, Talk::Change));
-                counts.sustain_talk += f64::from(probability(talk, &Talk::ALL, Talk::Sustain));
+                counts.change_talk += share(talk, &Talk::ALL, Talk::Change);
+                counts.sustain_talk += share(talk, &Talk::ALL, Talk::Sustain);
             }
         }
     }
@@ -104,7 +81,11 @@ pub fn spreads(predictions: &[Prediction], level: f64) -> BTreeMap<Metric, Optio
         .iter()
         .map(|m| (*m, Vec::with_capacity(DRAWS)))
         .collect();
-    let drawable: Vec<Drawable> = predictions.iter().map(Drawable::of).collect();
+    // Each head's probabilities as running totals, ready to draw from.
+    let drawable: Vec<Prediction> = predictions
+        .iter()
+        .map(|p| p.map(|_, probabilities| running_totals(probabilities)))
+        .collect();
     for _ in 0..DRAWS {
         let counts = draw(&drawable, &mut rng);
         for (metric, drawn) in values.iter_mut() {
@@ -193,37 +174,6 @@ pub fn most_probable_counts(predictions: &[Prediction]) -> FigureCounts {
     counts
 }
 
-/// An utterance's probabilities as running totals scaled to 1, ready to draw from.
-enum Drawable {
-    Counselor {
-        behaviour: Vec<f32>,
-        question_type: Vec<f32>,
-        reflection_type: Vec<f32>,
-    },
-    Client {
-        talk: Vec<f32>,
-    },
-}
-
-impl Drawable {
-    fn of(prediction: &Prediction) -> Drawable {
-        match prediction {
-            Prediction::Counselor {
-                behaviour,
-                question_type,
-                reflection_type,
-            } => Drawable::Counselor {
-                behaviour: running_totals(behaviour),
-                question_type: running_totals(question_type),
-                reflection_type: running_totals(reflection_type),
-            },
-            Prediction::Client { talk } => Drawable::Client {
-                talk: running_totals(talk),
-            },
-        }
-    }
-}
-
 /// Running totals of probabilities that need not sum to exactly 1, scaled so the last
 /// is 1.
 fn running_totals(probabilities: &[f32]) -> Vec<f32> {
@@ -238,12 +188,13 @@ fn running_totals(probabilities: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-/// One session's counts with every utterance's code drawn from its probabilities.
-fn draw(utterances: &[Drawable], rng: &mut impl Rng) -> FigureCounts {
+/// One session's counts with every utterance's code drawn from its probabilities, given
+/// as [`running_totals`].
+fn draw(utterances: &[Prediction], rng: &mut impl Rng) -> FigureCounts {
     let mut counts = FigureCounts::default();
     for utterance in utterances {
         let code = match utterance {
-            Drawable::Counselor {
+            Prediction::Counselor {
                 behaviour,
                 question_type,
                 reflection_type,
@@ -257,7 +208,7 @@ fn draw(utterances: &[Drawable], rng: &mut impl Rng) -> FigureCounts {
                         .then(|| ReflectionType::ALL[sample(reflection_type, rng)]),
                 })
             }
-            Drawable::Client { talk } => UtteranceCode::Client {
+            Prediction::Client { talk } => UtteranceCode::Client {
                 talk: Talk::ALL[sample(talk, rng)],
             },
         };
@@ -277,12 +228,11 @@ fn sample(running_totals: &[f32], rng: &mut impl Rng) -> usize {
 
 /// The probability of `value` among `all`'s classes (0 where the head has no such
 /// class).
-fn probability<T: PartialEq>(probabilities: &[f32], all: &[T], value: T) -> f32 {
+fn share<T: PartialEq>(probabilities: &[f32], all: &[T], value: T) -> f64 {
     all.iter()
         .position(|v| *v == value)
         .and_then(|k| probabilities.get(k))
-        .copied()
-        .unwrap_or(0.0)
+        .map_or(0.0, |p| f64::from(*p))
 }
 
 /// The `q` quantile of sorted values, interpolating between neighbours.

@@ -114,16 +114,10 @@ fn print_side_by_side(reports: &[(&str, EvalReport)], peer: Option<&PeerFigures>
         print!("{:<22}", short_name(metric));
         for (_, summary) in &summaries {
             match summary.session_figures.iter().find(|s| s.metric == metric) {
-                Some(s) => print!(
-                    " {:>15}",
-                    format!(
-                        "{} / {}",
-                        s.icc_counted
-                            .map_or_else(|| "-".into(), |v| format!("{v:.3}")),
-                        s.coverage
-                            .map_or_else(|| "-".into(), |c| format!("{:.0}%", 100.0 * c))
-                    )
-                ),
+                Some(s) => {
+                    let [counted, _, coverage, _] = s.cells();
+                    print!(" {:>15}", format!("{counted} / {coverage}"));
+                }
                 None => print!(" {:>15}", "-"),
             }
         }

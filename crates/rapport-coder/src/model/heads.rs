@@ -10,6 +10,7 @@ use crate::vectorizer::SparseVec;
 
 use super::train::TrainError;
 use crate::prediction::Prediction;
+use crate::task::Task;
 
 /// One softmax head per coding task.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,21 +106,15 @@ impl Heads {
 
     /// A prediction's probabilities with each head's calibration undone (temperature 1).
     pub(super) fn uncalibrated(&self, prediction: &Prediction) -> Prediction {
-        let undo = |p: &[f32], head: &Softmax| rescale(p, 1.0 / head.temperature);
-        match prediction {
-            Prediction::Counselor {
-                behaviour,
-                question_type,
-                reflection_type,
-            } => Prediction::Counselor {
-                behaviour: undo(behaviour, &self.behaviour),
-                question_type: undo(question_type, &self.question_type),
-                reflection_type: undo(reflection_type, &self.reflection_type),
-            },
-            Prediction::Client { talk } => Prediction::Client {
-                talk: undo(talk, &self.talk),
-            },
-        }
+        prediction.map(|task, p| {
+            let head = match task {
+                Task::CounselorBehaviour => &self.behaviour,
+                Task::QuestionType => &self.question_type,
+                Task::ReflectionType => &self.reflection_type,
+                Task::ClientTalk => &self.talk,
+            };
+            rescale(p, 1.0 / head.temperature)
+        })
     }
 
     pub(super) fn named(&self) -> [(&'static str, &Softmax); 4] {
