@@ -136,8 +136,8 @@ impl Thresholds {
     }
 }
 
-/// What a session's four figures are computed from: counts of codes, or expected counts
-/// (fractional) where they are summed over the codes' probabilities.
+/// A session's codes counted, the four figures' source: counts of codes, or expected
+/// counts (fractional) where they are summed over the codes' probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct FigureCounts {
     /// Questions, open and closed (and any without a type).
@@ -152,8 +152,14 @@ pub struct FigureCounts {
     pub simple_reflections: f64,
     /// Complex reflections.
     pub complex_reflections: f64,
+    /// Information, advice, negotiation and options.
+    pub inputs: f64,
+    /// Other counsellor utterances.
+    pub other: f64,
     /// Client change talk.
     pub change_talk: f64,
+    /// Client neutral talk.
+    pub neutral_talk: f64,
     /// Client sustain talk.
     pub sustain_talk: f64,
 }
@@ -179,12 +185,13 @@ impl FigureCounts {
                         None => {}
                     }
                 }
-                Behaviour::Input | Behaviour::Other => {}
+                Behaviour::Input => self.inputs += 1.0,
+                Behaviour::Other => self.other += 1.0,
             },
             UtteranceCode::Client { talk } => match talk {
                 Talk::Change => self.change_talk += 1.0,
+                Talk::Neutral => self.neutral_talk += 1.0,
                 Talk::Sustain => self.sustain_talk += 1.0,
-                Talk::Neutral => {}
             },
         }
     }
@@ -273,6 +280,7 @@ impl Summary {
     /// Counts the codes of a session and derives its summary scores.
     pub fn from_utterances(utterances: &[CodedUtterance]) -> Summary {
         let mut s = Summary::default();
+        let mut counts = FigureCounts::default();
         let (mut counselor_words, mut client_words) = (0usize, 0usize);
         for u in utterances {
             let words = u.utterance.text.split_whitespace().count();
@@ -286,35 +294,21 @@ impl Summary {
                     client_words += words;
                 }
             }
-            match u.code {
-                UtteranceCode::Counselor(c) => match c.behaviour {
-                    Behaviour::Question => {
-                        s.questions += 1;
-                        match c.question_type {
-                            Some(QuestionType::Open) => s.open_questions += 1,
-                            Some(QuestionType::Closed) => s.closed_questions += 1,
-                            None => {}
-                        }
-                    }
-                    Behaviour::Reflection => {
-                        s.reflections += 1;
-                        match c.reflection_type {
-                            Some(ReflectionType::Simple) => s.simple_reflections += 1,
-                            Some(ReflectionType::Complex) => s.complex_reflections += 1,
-                            None => {}
-                        }
-                    }
-                    Behaviour::Input => s.inputs += 1,
-                    Behaviour::Other => s.other += 1,
-                },
-                UtteranceCode::Client { talk } => match talk {
-                    Talk::Change => s.change_talk += 1,
-                    Talk::Neutral => s.neutral_talk += 1,
-                    Talk::Sustain => s.sustain_talk += 1,
-                },
-            }
+            counts.add(&u.code);
         }
-        let counts = s.figure_counts();
+        // Whole counts, summed from ones.
+        let whole = |count: f64| count as usize;
+        s.questions = whole(counts.questions);
+        s.open_questions = whole(counts.open_questions);
+        s.closed_questions = whole(counts.closed_questions);
+        s.reflections = whole(counts.reflections);
+        s.simple_reflections = whole(counts.simple_reflections);
+        s.complex_reflections = whole(counts.complex_reflections);
+        s.inputs = whole(counts.inputs);
+        s.other = whole(counts.other);
+        s.change_talk = whole(counts.change_talk);
+        s.neutral_talk = whole(counts.neutral_talk);
+        s.sustain_talk = whole(counts.sustain_talk);
         s.reflection_to_question_ratio = figure(&counts, Metric::ReflectionToQuestionRatio);
         s.percent_complex_reflections = figure(&counts, Metric::PercentComplexReflections);
         s.percent_open_questions = figure(&counts, Metric::PercentOpenQuestions);
@@ -339,7 +333,10 @@ impl Summary {
             reflections: self.reflections as f64,
             simple_reflections: self.simple_reflections as f64,
             complex_reflections: self.complex_reflections as f64,
+            inputs: self.inputs as f64,
+            other: self.other as f64,
             change_talk: self.change_talk as f64,
+            neutral_talk: self.neutral_talk as f64,
             sustain_talk: self.sustain_talk as f64,
         }
     }
