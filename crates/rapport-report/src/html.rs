@@ -161,6 +161,19 @@ pub fn render_session(
     session: &CodedSession,
     accuracy: &ModelAccuracy,
 ) -> Result<String, RenderError> {
+    let html = environment()?
+        .get_template("session.html")?
+        .render(session_context(session, accuracy, STANDALONE_LAYOUT)?)?;
+    Ok(html)
+}
+
+/// What the `session.html` template reads, inside the layout named `layout` (a host
+/// renders the report in its own layout, or extends `session.html`, with this).
+pub fn session_context(
+    session: &CodedSession,
+    accuracy: &ModelAccuracy,
+    layout: &str,
+) -> Result<minijinja::Value, RenderError> {
     let figures = facts::figures(&session.summary)
         .into_iter()
         .map(|figure| {
@@ -175,21 +188,18 @@ pub fn render_session(
         share: charts::talk_share(session)?,
     };
     let header: Header = facts::header(session);
-    let html = environment()?
-        .get_template("session.html")?
-        .render(minijinja::context! {
-            layout => STANDALONE_LAYOUT,
-            header => minijinja::value::Serde(&header),
-            figures => minijinja::value::Serde(&figures),
-            interval_level => facts::interval_level(&session.summary),
-            charts => minijinja::value::Serde(&charts),
-            utterances => minijinja::value::Serde(&utterances(session)),
-            codes => minijinja::value::Serde(&codes(&[session])),
-            accuracy => minijinja::value::Serde(&AccuracyView::new(accuracy)),
-            uncertain_below => format!("{:.2}", crate::UNCERTAIN_BELOW),
-            version => env!("CARGO_PKG_VERSION"),
-        })?;
-    Ok(html)
+    Ok(minijinja::context! {
+        layout => layout,
+        header => minijinja::value::Serde(&header),
+        figures => minijinja::value::Serde(&figures),
+        interval_level => facts::interval_level(&session.summary),
+        charts => minijinja::value::Serde(&charts),
+        utterances => minijinja::value::Serde(&utterances(session)),
+        codes => minijinja::value::Serde(&codes(&[session])),
+        accuracy => minijinja::value::Serde(&AccuracyView::new(accuracy)),
+        uncertain_below => format!("{:.2}", crate::UNCERTAIN_BELOW),
+        version => env!("CARGO_PKG_VERSION"),
+    })
 }
 
 /// The figures the index tabulates, in `facts::figures` order.
@@ -219,6 +229,21 @@ pub fn render_index(
     files: &[String],
     accuracy: &ModelAccuracy,
 ) -> Result<String, RenderError> {
+    let html = environment()?
+        .get_template("index.html")?
+        .render(index_context(sessions, files, accuracy, STANDALONE_LAYOUT)?)?;
+    Ok(html)
+}
+
+/// What the `index.html` template reads, inside the layout named `layout`: a host (the
+/// clinic server's supervision page) renders the series in its own layout with this,
+/// `files` being the links to each session's page.
+pub fn index_context(
+    sessions: &[CodedSession],
+    files: &[String],
+    accuracy: &ModelAccuracy,
+    layout: &str,
+) -> Result<minijinja::Value, RenderError> {
     if sessions.len() != files.len() {
         return Err(RenderError::FileNames {
             sessions: sessions.len(),
@@ -313,17 +338,14 @@ pub fn render_index(
             }
         })
         .collect();
-    let html = environment()?
-        .get_template("index.html")?
-        .render(minijinja::context! {
-            layout => STANDALONE_LAYOUT,
-            rows => minijinja::value::Serde(&rows),
-            columns => INDEX_COLUMNS,
-            uncertain_below => format!("{:.2}", crate::UNCERTAIN_BELOW),
-            charts => charts,
-            codes => minijinja::value::Serde(&codes(&sessions.iter().collect::<Vec<_>>())),
-            accuracy => minijinja::value::Serde(&AccuracyView::new(accuracy)),
-            version => env!("CARGO_PKG_VERSION"),
-        })?;
-    Ok(html)
+    Ok(minijinja::context! {
+        layout => layout,
+        rows => minijinja::value::Serde(&rows),
+        columns => INDEX_COLUMNS,
+        uncertain_below => format!("{:.2}", crate::UNCERTAIN_BELOW),
+        charts => charts,
+        codes => minijinja::value::Serde(&codes(&sessions.iter().collect::<Vec<_>>())),
+        accuracy => minijinja::value::Serde(&AccuracyView::new(accuracy)),
+        version => env!("CARGO_PKG_VERSION"),
+    })
 }

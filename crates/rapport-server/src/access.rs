@@ -151,7 +151,8 @@ pub async fn guard(
 }
 
 /// The CSRF token a request carries: the `X-CSRF-Token` header, or for an HTML form
-/// the `csrf` field (the body is read and handed back intact).
+/// (URL-encoded, or multipart for the transcript upload) the `csrf` field (the body is
+/// read and handed back intact).
 async fn csrf_token(request: Request) -> Result<(Request, Option<String>), AppError> {
     if let Some(token) = request
         .headers()
@@ -161,12 +162,22 @@ async fn csrf_token(request: Request) -> Result<(Request, Option<String>), AppEr
         let token = token.to_string();
         return Ok((request, Some(token)));
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_string();
+    if content_type.starts_with("multipart/form-data") {
+        // The transcript upload form: its `csrf` field, read with the upload's limit.
+        let (parts, body) = request.into_parts();
+        let bytes = to_bytes(body, crate::counselling::UPLOAD_LIMIT)
+            .await
+            .map_err(|_| AppError::BadRequest("the upload is too large".into()))?;
+        let token = crate::counselling::multipart_csrf(&content_type, bytes.clone()).await;
+        return Ok((Request::from_parts(parts, Body::from(bytes)), token));
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Ok((request, None));
     }
     let (parts, body) = request.into_parts();

@@ -5,13 +5,13 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::access::{Access, Route, guard};
 use crate::state::AppState;
-use crate::{answer, api, openapi, pages, view};
+use crate::{answer, api, counselling, openapi, pages, supervision, view};
 
 /// Every route: (declaration, handler).
 fn table() -> Vec<(Route, MethodRouter<AppState>)> {
@@ -396,6 +396,138 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
                 "Acknowledge an alert on the page",
             ),
             post(pages::acknowledge),
+        ),
+        // Sessions: transcripts, coded reports, comments.
+        (
+            r(
+                Method::POST,
+                "/api/v1/clients/{id}/sessions/{n}/transcript",
+                Clinician,
+                true,
+                "Upload session n's transcript (raw body with ?format=vtt|srt|txt|csv|json, or multipart field file) -> 202 {job}; 409 without the client's transcript consent",
+            ),
+            post(counselling::upload).layer(counselling::upload_limit()),
+        ),
+        (
+            r(
+                Method::DELETE,
+                "/api/v1/clients/{id}/sessions/{n}/transcript",
+                Clinician,
+                true,
+                "Delete session n's transcript text and codes (its summary figures are kept)",
+            ),
+            delete(counselling::delete_transcript),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/clients/{id}/sessions/{n}",
+                Signed,
+                true,
+                "Session n: {coded, summary, transcript, measures, comments}",
+            ),
+            get(counselling::get_session),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/clients/{id}/sessions/{n}/comments",
+                Clinician,
+                true,
+                "Comment on session n {body} (the counsellor and their supervisor)",
+            ),
+            post(counselling::create_comment),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/jobs/{id}",
+                Signed,
+                true,
+                "A coding job: {state: queued|running|done|failed, error?, progress?}",
+            ),
+            get(counselling::job),
+        ),
+        (
+            r(
+                Method::POST,
+                "/clients/{id}/transcripts",
+                Clinician,
+                false,
+                "Upload a transcript from the page (multipart: session, file)",
+            ),
+            post(counselling::upload_form).layer(counselling::upload_limit()),
+        ),
+        (
+            r(
+                Method::GET,
+                "/clients/{id}/sessions/{n}",
+                Signed,
+                false,
+                "A session's page: the coded report beside the client's ratings and trends",
+            ),
+            get(counselling::session_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/clients/{id}/sessions/{n}/transcript/delete",
+                Clinician,
+                false,
+                "Delete a transcript's text and codes from the page",
+            ),
+            post(counselling::delete_form),
+        ),
+        (
+            r(
+                Method::POST,
+                "/clients/{id}/sessions/{n}/comments",
+                Clinician,
+                false,
+                "Comment on a session from the page",
+            ),
+            post(counselling::comment_form),
+        ),
+        // Supervision.
+        (
+            r(
+                Method::GET,
+                "/api/v1/supervision",
+                Clinician,
+                true,
+                "The practice of the caller's supervisees (and their own)",
+            ),
+            get(supervision::list),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/counsellors/{id}/practice",
+                Clinician,
+                true,
+                "A counsellor's practice: coded sessions' figures, alliance, outcomes (themselves or their supervisor)",
+            ),
+            get(supervision::get_practice),
+        ),
+        (
+            r(
+                Method::GET,
+                "/supervision",
+                Clinician,
+                false,
+                "Supervision: supervisees' practice at a glance",
+            ),
+            get(supervision::list_page),
+        ),
+        (
+            r(
+                Method::GET,
+                "/supervision/{id}",
+                Clinician,
+                false,
+                "A counsellor's practice over time",
+            ),
+            get(supervision::practice_page),
         ),
         // The client's side.
         (

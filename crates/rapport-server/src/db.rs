@@ -45,12 +45,17 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_clinic.sql")),
     (2, include_str!("../migrations/sqlite/0002_open_links.sql")),
+    (3, include_str!("../migrations/sqlite/0003_transcripts.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_clinic.sql")),
     (
         2,
         include_str!("../migrations/postgres/0002_open_links.sql"),
+    ),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_transcripts.sql"),
     ),
 ];
 

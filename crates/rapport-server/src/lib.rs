@@ -10,9 +10,14 @@
 //! - [`api`] (JSON under `/api/v1`), [`pages`] (server-rendered HTML, no script, through
 //!   [`view`]: the templates, rendering and error pages),
 //!   [`answer`] (the client's questionnaire), [`openapi`] (the API's description);
+//! - [`counselling`] (a session's transcript, coded report, ratings and comments, as
+//!   JSON and pages) and [`supervision`] (each counsellor's practice over time);
 //! - [`error`]: one error type and how it is shown;
 //! - the records: [`users`], [`sessions`], [`clients`] (and consent), [`links`],
-//!   [`responses`], [`alerts`], [`clinic`] (settings), [`audit`];
+//!   [`responses`], [`alerts`], [`clinic`] (settings), [`audit`], [`transcripts`],
+//!   [`comments`];
+//! - [`coding`]: the queue that codes uploaded transcripts in the background, through
+//!   the analysis library;
 //! - [`caseload`]: the clinic's scores and tracks, kept between requests;
 //! - [`db`]: SQLite or PostgreSQL through one query text, migrations per backend;
 //! - [`secrets`] (argon2id, tokens), [`throttle`] (sign-in limits), [`clock`];
@@ -32,6 +37,9 @@ pub mod caseload;
 pub mod clients;
 pub mod clinic;
 pub mod clock;
+pub mod coding;
+pub mod comments;
+pub mod counselling;
 pub mod db;
 pub mod error;
 pub mod links;
@@ -42,7 +50,9 @@ pub mod secrets;
 pub mod serve;
 pub mod sessions;
 pub mod state;
+pub mod supervision;
 pub mod throttle;
+pub mod transcripts;
 pub mod users;
 pub mod view;
 

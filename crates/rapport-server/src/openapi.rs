@@ -66,6 +66,10 @@ fn request_schema(path: &str, method: &str) -> Option<Value> {
             "kind": {"type": "string", "enum": ["self_harm_item", "rupture", "below_cutoff", "reliable_deterioration", "not_answered"]},
             "instrument": {"type": "string"}, "session": {"type": "integer"}, "note": {"type": "string"}}),
         ),
+        ("post", "/api/v1/clients/{id}/sessions/{n}/comments") => object(
+            &["body"],
+            json!({"body": {"type": "string", "maxLength": 4000}}),
+        ),
         ("post", "/a/{token}") => object(
             &["answers"],
             json!({"answers": {"type": "object", "additionalProperties": number_map}}),
@@ -85,6 +89,8 @@ pub fn describe(routes: &[Route]) -> Value {
             "responses": {
                 "200": {"description": "done"},
                 "201": {"description": "created"},
+                "202": {"description": "accepted: queued for coding"},
+                "204": {"description": "done, nothing to return"},
                 "400": {"description": "malformed request"},
                 "401": {"description": "not signed in"},
                 "403": {"description": "role not allowed, or CSRF token missing"},
@@ -103,13 +109,38 @@ pub fn describe(routes: &[Route]) -> Value {
             .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
             .map(|name| {
                 json!({"name": name, "in": "path", "required": true,
-                       "schema": {"type": if name == "id" { "integer" } else { "string" }}})
+                       "schema": {"type": if name == "id" || name == "n" { "integer" } else { "string" }}})
             })
             .collect();
         if !parameters.is_empty() {
             operation["parameters"] = json!(parameters);
         }
-        if let Some(schema) = request_schema(route.path, &method) {
+        if route.path.ends_with("/transcript") && method == "post" {
+            // The transcript itself: a raw body named by ?format=, or a multipart form.
+            let file = json!({"type": "string", "format": "binary"});
+            operation["requestBody"] = json!({"required": true, "content": {
+                "text/plain": {"schema": file},
+                "application/octet-stream": {"schema": file},
+                "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+                    "file": file, "format": {"type": "string"}, "counselor": {"type": "string"}}}},
+            }});
+            if let Some(list) = operation["parameters"].as_array_mut() {
+                for (name, what) in [
+                    (
+                        "format",
+                        "vtt, srt, txt, csv or json (else from the file name's extension)",
+                    ),
+                    (
+                        "counselor",
+                        "the counsellor's name as the transcript writes it",
+                    ),
+                    ("name", "the file's name, shown in the report"),
+                ] {
+                    list.push(json!({"name": name, "in": "query", "required": false,
+                                     "description": what, "schema": {"type": "string"}}));
+                }
+            }
+        } else if let Some(schema) = request_schema(route.path, &method) {
             operation["requestBody"] =
                 json!({"required": true, "content": {"application/json": {"schema": schema}}});
         }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use rapport_analysis::Mode;
 use tokio::net::TcpListener;
 
 use crate::app::app;
@@ -74,17 +75,20 @@ pub fn exposure_for(
 }
 
 /// Serves `db` on `listener` until `shutdown` resolves, then lets requests in flight
-/// finish and closes the database.
+/// finish and closes the database. Uploaded transcripts are coded in the background with
+/// the shipped model of `mode`.
 pub async fn serve(
     listener: TcpListener,
     db: Db,
     exposure: Exposure,
+    mode: Mode,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let address = listener
         .local_addr()
         .map_or_else(|_| "the listener".to_string(), |a| a.to_string());
-    let state = AppState::new(db.clone(), Clock::system(), exposure);
+    let state = AppState::coding_with(db.clone(), Clock::system(), exposure, mode);
+    let worker = crate::coding::start(&state);
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -92,6 +96,9 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await
     .map_err(|source| ServeError::Io { address, source })?;
+    // A job being coded stays `running` in the database and is queued again at the
+    // next start.
+    worker.abort();
     db.close().await;
     Ok(())
 }

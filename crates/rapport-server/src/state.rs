@@ -1,12 +1,16 @@
 //! What every handler shares: the database, the instruments, the clock, the sign-in
-//! and kiosk throttles, how the server is reached, and the clinics' kept caseloads.
+//! and kiosk throttles, how the server is reached, the clinics' kept caseloads and the
+//! transcript coding queue.
 
 use std::sync::Arc;
 
 use rapport_measures::Registry;
 
+use rapport_analysis::Mode;
+
 use crate::caseload::CaseloadCache;
 use crate::clock::Clock;
+use crate::coding::Coding;
 use crate::db::Db;
 use crate::throttle::Throttle;
 
@@ -44,6 +48,8 @@ pub struct Inner {
     pub exposure: Exposure,
     /// Each clinic's scored caseload, kept between requests.
     pub caseloads: CaseloadCache,
+    /// The coder of uploaded transcripts and its queue's signals.
+    pub coding: Coding,
 }
 
 impl std::ops::Deref for AppState {
@@ -54,8 +60,13 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// State over an open database.
+    /// State over an open database, coding transcripts with the default model.
     pub fn new(db: Db, clock: Clock, exposure: Exposure) -> AppState {
+        AppState::coding_with(db, clock, exposure, Mode::Default)
+    }
+
+    /// State over an open database, coding transcripts with the shipped model of `mode`.
+    pub fn coding_with(db: Db, clock: Clock, exposure: Exposure, mode: Mode) -> AppState {
         AppState(Arc::new(Inner {
             db,
             registry: Registry::builtin(),
@@ -64,6 +75,7 @@ impl AppState {
             kiosk_throttle: Throttle::default(),
             exposure,
             caseloads: CaseloadCache::default(),
+            coding: Coding::new(mode),
         }))
     }
 }

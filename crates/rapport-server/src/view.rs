@@ -34,7 +34,7 @@ impl IntoResponse for PageError {
 }
 
 /// The server's templates, by name (`server/...`).
-const TEMPLATES: [(&str, &str); 15] = [
+const TEMPLATES: [(&str, &str); 22] = [
     (
         "server/layout.html",
         include_str!("../templates/layout.html"),
@@ -71,6 +71,31 @@ const TEMPLATES: [(&str, &str); 15] = [
         include_str!("../templates/settings.html"),
     ),
     ("server/audit.html", include_str!("../templates/audit.html")),
+    ("server/bare.html", include_str!("../templates/bare.html")),
+    (
+        "server/session-trends.html",
+        include_str!("../templates/session-trends.html"),
+    ),
+    (
+        "server/session-side.html",
+        include_str!("../templates/session-side.html"),
+    ),
+    (
+        "server/session.html",
+        include_str!("../templates/session.html"),
+    ),
+    (
+        "server/session-pending.html",
+        include_str!("../templates/session-pending.html"),
+    ),
+    (
+        "server/supervision.html",
+        include_str!("../templates/supervision.html"),
+    ),
+    (
+        "server/practice.html",
+        include_str!("../templates/practice.html"),
+    ),
 ];
 
 /// The stylesheet every page links.
@@ -79,6 +104,9 @@ pub const STYLESHEET: &str = include_str!("../static/app.css");
 /// The layout the report's pages are rendered in on the server.
 pub const LAYOUT: &str = "server/layout.html";
 
+/// The layout of a fragment: the body block alone, to be placed inside another page.
+pub const FRAGMENT_LAYOUT: &str = "server/bare.html";
+
 /// The report crate's templates and the server's, in one environment.
 pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
@@ -86,6 +114,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
+    env.add_filter("iso", crate::clock::iso);
     Ok(env)
 }
 
@@ -139,6 +168,12 @@ pub fn render(
             .insert(header::CONTENT_SECURITY_POLICY, value);
     }
     Ok(response)
+}
+
+/// Renders a fragment (a template whose layout is [`FRAGMENT_LAYOUT`]) to be placed,
+/// marked safe, inside a page. The fragment's values are escaped by its own template.
+pub fn fragment(name: &str, page: Value) -> Result<String, AppError> {
+    Ok(templates()?.get_template(name)?.render(page)?)
 }
 
 /// A 303 to `to`.

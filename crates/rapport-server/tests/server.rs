@@ -15,7 +15,8 @@
 //! IDOR, CSRF), [`login`] (passwords, throttling, sessions), [`headers`] (CSP, caching), [`health`] (`/healthz`),
 //! [`links`] (the client's side), [`alerts`], [`tracking`] (the API against
 //! `rapport measures track`), [`audit`] (the log and consent), [`admin`] (backup and
-//! restore) and [`openapi`].
+//! restore), [`openapi`], [`transcripts`] (upload, coding queue, session pages,
+//! comments) and [`supervision`] (a counsellor's practice over time).
 
 #[path = "server/harness.rs"]
 mod harness;
@@ -38,5 +39,9 @@ mod links;
 mod login;
 #[path = "server/openapi.rs"]
 mod openapi;
+#[path = "server/supervision.rs"]
+mod supervision;
 #[path = "server/tracking.rs"]
 mod tracking;
+#[path = "server/transcripts.rs"]
+mod transcripts;

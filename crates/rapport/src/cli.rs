@@ -73,6 +73,11 @@ pub struct ServeArgs {
     /// run, which sets it.
     #[arg(long)]
     pub trust_proxy: bool,
+
+    /// Code uploaded transcripts with the fast model (no sentence encoder; less
+    /// accurate, see the README's accuracy table) instead of the default one.
+    #[arg(long)]
+    pub fast: bool,
 }
 
 /// Arguments of `rapport admin`.

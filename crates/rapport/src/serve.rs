@@ -43,7 +43,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
             }
         );
         let exposure = exposure_for(&bound, args.public_url.clone(), args.trust_proxy);
-        serve(listener, db, exposure, shutdown_signal()).await?;
+        let mode = if args.fast {
+            rapport_analysis::Mode::Fast
+        } else {
+            rapport_analysis::Mode::Default
+        };
+        serve(listener, db, exposure, mode, shutdown_signal()).await?;
         eprintln!("rapport: stopped");
         Ok(())
     })

@@ -54,6 +54,35 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/clients/{id}/responses", "clinician"),
     ("POST", "/clients/{id}/consents", "clinician"),
     ("POST", "/alerts/acknowledge", "clinician"),
+    (
+        "POST",
+        "/api/v1/clients/{id}/sessions/{n}/transcript",
+        "clinician",
+    ),
+    (
+        "DELETE",
+        "/api/v1/clients/{id}/sessions/{n}/transcript",
+        "clinician",
+    ),
+    ("GET", "/api/v1/clients/{id}/sessions/{n}", "signed"),
+    (
+        "POST",
+        "/api/v1/clients/{id}/sessions/{n}/comments",
+        "clinician",
+    ),
+    ("GET", "/api/v1/jobs/{id}", "signed"),
+    ("POST", "/clients/{id}/transcripts", "clinician"),
+    ("GET", "/clients/{id}/sessions/{n}", "signed"),
+    (
+        "POST",
+        "/clients/{id}/sessions/{n}/transcript/delete",
+        "clinician",
+    ),
+    ("POST", "/clients/{id}/sessions/{n}/comments", "clinician"),
+    ("GET", "/api/v1/supervision", "clinician"),
+    ("GET", "/api/v1/counsellors/{id}/practice", "clinician"),
+    ("GET", "/supervision", "clinician"),
+    ("GET", "/supervision/{id}", "clinician"),
     ("GET", "/a/{token}", "public"),
     ("POST", "/a/{token}", "public"),
     ("GET", "/kiosk", "public"),
@@ -112,16 +141,20 @@ fn the_route_table_is_the_one_this_suite_tests() {
     }
 }
 
-/// The path of `route` with its parameters filled in.
+/// Whether `route`'s `{id}` is a user's (not a client's).
+fn takes_user(route: &Route) -> bool {
+    ["/users/", "/counsellors/", "/supervision/"]
+        .iter()
+        .any(|p| route.path.contains(p))
+}
+
+/// The path of `route` with its parameters filled in (session 1).
 fn path(route: &Route, client: i64, user: i64) -> String {
-    let id = if route.path.contains("/users/") {
-        user
-    } else {
-        client
-    };
+    let id = if takes_user(route) { user } else { client };
     route
         .path
         .replace("{id}", &id.to_string())
+        .replace("{n}", "1")
         .replace("{token}", "not-a-token")
 }
 
@@ -170,6 +203,8 @@ fn sample(route: &Route, client: i64) -> Option<Sample> {
             ("note", "called"),
         ]),
         ("POST", "/admin/users/{id}/supervisor") => form(&[("supervisor", "")]),
+        ("POST", "/api/v1/clients/{id}/sessions/{n}/comments") => json(json!({"body": "Good."})),
+        ("POST", "/clients/{id}/sessions/{n}/comments") => form(&[("body", "Good.")]),
         _ => None,
     }
 }
@@ -283,6 +318,8 @@ on_both! {
         }
         assert!(walked > 20);
         // Nothing the refused calls carried was stored.
+        assert_eq!(s.count("SELECT COUNT(*) FROM transcripts").await, 0);
+        assert_eq!(s.count("SELECT COUNT(*) FROM comments").await, 0);
         assert_eq!(s.count("SELECT COUNT(*) FROM responses").await, 0);
         assert_eq!(s.count("SELECT COUNT(*) FROM links").await, 0);
         assert_eq!(s.count("SELECT COUNT(*) FROM consents").await, 0);
@@ -291,7 +328,7 @@ on_both! {
     fn another_counsellors_or_clinics_client_is_not_found(s) {
         let w = s.world().await;
         let mut tried = 0;
-        for route in routes().iter().filter(|r| r.path.contains("{id}") && !r.path.contains("/users/")) {
+        for route in routes().iter().filter(|r| r.path.contains("{id}") && !takes_user(r)) {
             for other in [w.client_c2, w.client_d] {
                 for who in [&w.c1, &w.sup] {
                     let r = call(s, route, Some(who), (other, w.c1.id), true).await;
@@ -316,6 +353,19 @@ on_both! {
                 let r = call(s, route, Some(&w.c1), (other, 0), true).await;
                 assert_eq!(r.status, StatusCode::NOT_FOUND, "{} {}", route.method, route.path);
             }
+        }
+        // Another counsellor's practice, or one of another clinic's.
+        for route in routes().iter().filter(|r| r.path.contains("/counsellors/{id}") || r.path.contains("/supervision/{id}")) {
+            for other in [w.c2.id, w.d.id, w.admin.id] {
+                for who in [&w.c1, &w.sup] {
+                    let r = call(s, route, Some(who), (0, other), true).await;
+                    assert_eq!(r.status, StatusCode::NOT_FOUND, "{} as {} on user {other}", route.path, who.email);
+                }
+            }
+            // Their own, and a supervisee's for the supervisor.
+            assert_eq!(call(s, route, Some(&w.c1), (0, w.c1.id), true).await.status, StatusCode::OK);
+            assert_eq!(call(s, route, Some(&w.sup), (0, w.c1.id), true).await.status, StatusCode::OK);
+            assert_eq!(call(s, route, Some(&w.c2), (0, w.c1.id), true).await.status, StatusCode::NOT_FOUND);
         }
         // Users of another clinic, for an admin.
         let b_user = s.count("SELECT id FROM users WHERE email = 'd@b.org'").await;
@@ -355,7 +405,9 @@ on_both! {
         }
         let own = s.get(Some(&w.c1), &format!("/clients/{}", w.client_c1)).await.html();
         assert!(own.contains(&format!("action=\"/clients/{}/links\"", w.client_c1)));
-        for route in routes().iter().filter(|r| r.method != Method::GET && r.access == Access::Clinician && (r.path.contains("{id}") || r.path.ends_with("/acknowledge"))) {
+        // (Comments excepted: a supervisor comments on a supervisee's session.)
+        for route in routes().iter().filter(|r| r.method != Method::GET && r.access == Access::Clinician
+            && (r.path.contains("{id}") || r.path.ends_with("/acknowledge")) && !r.path.ends_with("/comments")) {
             let r = call(s, route, Some(&w.sup), (w.client_c1, 0), true).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{} {} as supervisor: {}", route.method, route.path, r.text());
         }

@@ -11,6 +11,7 @@ use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use rapport_server::clock::Clock;
+use rapport_server::coding::Mode;
 use rapport_server::db::Db;
 use rapport_server::users::{self, NewUser, Role};
 use rapport_server::{AppState, Exposure, app};
@@ -91,7 +92,9 @@ impl Server {
         };
         let db = Db::open(&url).await.expect("open the test database");
         let clock = Clock::fixed(START);
-        let state = AppState::new(db, clock.clone(), Exposure::default());
+        // The fast model codes uploaded transcripts: no encoder to load in every test.
+        let state = AppState::coding_with(db, clock.clone(), Exposure::default(), Mode::Fast);
+        rapport_server::coding::start(&state);
         Server {
             state,
             clock,
@@ -285,6 +288,53 @@ impl Server {
         .await
     }
 
+    /// Records a client's consent to `scope` (`measures` or `transcripts`) by the API.
+    pub async fn consent(&self, who: &Agent, client: i64, scope: &str) {
+        let r = self
+            .post_json(
+                who,
+                &format!("/api/v1/clients/{client}/consents"),
+                serde_json::json!({"scope": scope, "given": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+
+    /// Uploads a transcript as a raw body, `query` being `format=vtt` and the like.
+    pub async fn upload(
+        &self,
+        who: &Agent,
+        client: i64,
+        session: u32,
+        query: &str,
+        transcript: &str,
+    ) -> Resp {
+        let mut req = self
+            .req(
+                Method::POST,
+                &format!("/api/v1/clients/{client}/sessions/{session}/transcript?{query}"),
+            )
+            .by(Some(who))
+            .csrf(who)
+            .header("content-type", "text/plain; charset=utf-8");
+        req.body = Body::from(transcript.to_string());
+        req.send().await
+    }
+
+    /// Polls a coding job until it is done or failed (a minute at most); its JSON.
+    pub async fn finished_job(&self, who: &Agent, job: i64) -> Value {
+        for _ in 0..1200 {
+            let r = self.get(Some(who), &format!("/api/v1/jobs/{job}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            let body = r.json();
+            if body["state"] == "done" || body["state"] == "failed" {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("job {job} was not coded within a minute");
+    }
+
     /// One integer the database answers (`SELECT COUNT(*) ...`).
     pub async fn count(&self, text: &str) -> i64 {
         let sql = sqlx::AssertSqlSafe(text.to_string());
@@ -444,6 +494,26 @@ impl Req {
     pub fn json(mut self, body: &Value) -> Req {
         self.body = Body::from(body.to_string());
         self.header("content-type", "application/json")
+    }
+
+    /// A multipart body: text fields, then a file field `file` named `file_name`.
+    pub fn multipart(mut self, fields: &[(&str, &str)], file_name: &str, file: &str) -> Req {
+        let boundary = "rapport-test-boundary-7d1f";
+        let mut body = String::new();
+        for (name, value) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            ));
+        }
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: text/vtt\r\n\r\n{file}\r\n--{boundary}--\r\n"
+        ));
+        self.body = Body::from(body);
+        self.header(
+            "content-type",
+            &format!("multipart/form-data; boundary={boundary}"),
+        )
     }
 
     /// A form body.
