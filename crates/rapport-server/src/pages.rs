@@ -299,6 +299,39 @@ pub async fn client_page(
             }
         })
         .collect();
+    // Sessions: every one with answers or a transcript, and the next one.
+    let transcripts = crate::transcripts::of_client(&state.db, client.id).await?;
+    let mut numbers: std::collections::BTreeSet<u32> = caseload
+        .scored
+        .responses
+        .iter()
+        .filter(|r| r.client == client.code)
+        .map(|r| r.session)
+        .collect();
+    numbers.extend(
+        transcripts
+            .iter()
+            .filter_map(|t| u32::try_from(t.session_number).ok()),
+    );
+    numbers.insert(next_session);
+    let sessions: Vec<Value> = numbers
+        .iter()
+        .map(|n| {
+            let transcript = transcripts
+                .iter()
+                .find(|t| t.session_number == i64::from(*n));
+            let coding = match transcript {
+                None => "no transcript",
+                Some(t) if t.deleted_at.is_some() => "transcript deleted, figures kept",
+                Some(t) => match t.state.as_str() {
+                    "done" => "coded",
+                    "failed" => "could not be coded",
+                    _ => "being coded",
+                },
+            };
+            context! { number => n, coding => coding }
+        })
+        .collect();
     let consents = clients::consents(&state.db, client.id).await?;
     let consent: Vec<Value> = ConsentScope::ALL
         .iter()
@@ -347,6 +380,7 @@ pub async fn client_page(
             alerts => Value::from(minijinja::value::Serde(&alerts)),
             kinds => kind_words(),
             links => links,
+            sessions => sessions,
             consent => consent,
             offered => offered,
             paper => paper,

@@ -5,6 +5,11 @@
 //! then shows the self-harm alert. Screenshots land in `target/screenshots/` (the
 //! README's come from there).
 //!
+//! A supervisor follows a trainee: ten sessions' transcripts uploaded and coded, the
+//! client's SRS for each entered, and the supervisor's pages (the list, the trainee's
+//! practice with its four charts and the SRS beside each session, a session's report)
+//! read in the browser, on a desktop and on a phone.
+//!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without
 //! them the test fails when `CI` is set and is skipped otherwise.
 
@@ -12,7 +17,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{PASSWORD, Server, create_user, http, sign_in};
+use crate::common::{PASSWORD, Server, create_named_user, create_user, http, sign_in};
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -70,6 +75,43 @@ async fn arrive(browser: &fantoccini::Client, path: &str) {
     panic!("the browser never reached {path}");
 }
 
+/// A browser session through chromedriver on `driver_port`: headless Chromium, at a
+/// phone's viewport where `phone` gives one (CSS pixels), else a desktop window.
+async fn connect(
+    driver_port: u16,
+    profile: &std::path::Path,
+    phone: Option<(u32, u32)>,
+) -> fantoccini::Client {
+    let mut options = json!({
+        "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--window-size=1280,900",
+                 format!("--user-data-dir={}", profile.display())],
+    });
+    if let Some((width, height)) = phone {
+        options["mobileEmulation"] = json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true}});
+    }
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:chromeOptions".into(), options);
+    let mut last_error = String::new();
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) => {
+                last_error = e.to_string();
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+        }
+    }
+    panic!("chromedriver answers: {last_error}");
+}
+
 #[test]
 fn a_client_answers_on_a_phone_and_the_alert_reaches_the_dashboard() {
     let Some(chromedriver) = driver_or_skip() else {
@@ -123,46 +165,22 @@ fn a_client_answers_on_a_phone_and_the_alert_reaches_the_dashboard() {
     let profile = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--no-first-run",
-                         format!("--user-data-dir={}", profile.path().display())],
-                "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0, "touch": true}},
-            }),
-        );
-        let mut browser = None;
-        let mut last_error = String::new();
-        for _ in 0..50 {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(capabilities.clone())
-                .connect(&format!("http://127.0.0.1:{driver_port}"))
-                .await
-            {
-                Ok(c) => {
-                    browser = Some(c);
-                    break;
-                }
-                Err(e) => {
-                    last_error = e.to_string();
-                    tokio::time::sleep(Duration::from_millis(200)).await
-                }
-            }
-        }
-        let browser = browser.unwrap_or_else(|| panic!("chromedriver answers: {last_error}"));
+        let browser = connect(driver_port, profile.path(), Some((390, 844))).await;
         let base = format!("http://127.0.0.1:{port}");
         browser.goto(&format!("{base}{url}")).await.unwrap();
 
         let width: Value = browser
-            .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
             .await
             .unwrap();
         assert_eq!(width[1], 390, "the phone's viewport");
-        assert!(width[0].as_i64() <= width[1].as_i64(), "the form overflows horizontally: {width}");
+        assert!(
+            width[0].as_i64() <= width[1].as_i64(),
+            "the form overflows horizontally: {width}"
+        );
         let unlabelled: Value = browser
             .execute(
                 "return [...document.querySelectorAll('input:not([type=hidden])')]
@@ -172,35 +190,89 @@ fn a_client_answers_on_a_phone_and_the_alert_reaches_the_dashboard() {
             .await
             .unwrap();
         assert_eq!(unlabelled, json!([]), "every control has a label");
-        let scripts: Value = browser.execute("return document.scripts.length;", vec![]).await.unwrap();
+        let scripts: Value = browser
+            .execute("return document.scripts.length;", vec![])
+            .await
+            .unwrap();
         assert_eq!(scripts, 0);
-        std::fs::write(screenshots().join("answer-form.png"), browser.screenshot().await.unwrap()).unwrap();
+        std::fs::write(
+            screenshots().join("answer-form.png"),
+            browser.screenshot().await.unwrap(),
+        )
+        .unwrap();
 
-        for (item, value) in [("relationship", "9.5"), ("goals", "8"), ("approach", "9"), ("overall", "8.5")] {
-            browser.find(Locator::Id(&format!("srs-{item}"))).await.unwrap().send_keys(value).await.unwrap();
+        for (item, value) in [
+            ("relationship", "9.5"),
+            ("goals", "8"),
+            ("approach", "9"),
+            ("overall", "8.5"),
+        ] {
+            browser
+                .find(Locator::Id(&format!("srs-{item}")))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
         }
         for n in 1..=9 {
             // "Several days" (1) for item 9 raises the safety alert; 0 elsewhere.
             let value = if n == 9 { "1" } else { "0" };
             browser
-                .find(Locator::Css(&format!("input[name='phq-9.item{n}'][value='{value}']")))
+                .find(Locator::Css(&format!(
+                    "input[name='phq-9.item{n}'][value='{value}']"
+                )))
                 .await
                 .unwrap()
                 .click()
                 .await
                 .unwrap();
         }
-        browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser
+            .find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         arrive(&browser, "/thanks").await;
-        let heading = browser.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+        let heading = browser
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert_eq!(heading, "Thank you");
-        std::fs::write(screenshots().join("answer-thanks.png"), browser.screenshot().await.unwrap()).unwrap();
+        std::fs::write(
+            screenshots().join("answer-thanks.png"),
+            browser.screenshot().await.unwrap(),
+        )
+        .unwrap();
 
         // The counsellor signs in on the same phone and sees the alert first.
         browser.goto(&format!("{base}/login")).await.unwrap();
-        browser.find(Locator::Id("email")).await.unwrap().send_keys("dana@clinic.test").await.unwrap();
-        browser.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser
+            .find(Locator::Id("email"))
+            .await
+            .unwrap()
+            .send_keys("dana@clinic.test")
+            .await
+            .unwrap();
+        browser
+            .find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys(PASSWORD)
+            .await
+            .unwrap();
+        browser
+            .find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         arrive(&browser, "/").await;
         let first_alert = browser
             .find(Locator::Css("table.alerts tbody tr"))
@@ -209,13 +281,229 @@ fn a_client_answers_on_a_phone_and_the_alert_reaches_the_dashboard() {
             .text()
             .await
             .unwrap();
-        assert!(first_alert.contains("C-017") && first_alert.contains("self-harm item"), "{first_alert}");
+        assert!(
+            first_alert.contains("C-017") && first_alert.contains("self-harm item"),
+            "{first_alert}"
+        );
         let width: Value = browser
-            .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
             .await
             .unwrap();
-        assert!(width[0].as_i64() <= width[1].as_i64(), "the dashboard overflows: {width}");
-        std::fs::write(screenshots().join("dashboard.png"), browser.screenshot().await.unwrap()).unwrap();
+        assert!(
+            width[0].as_i64() <= width[1].as_i64(),
+            "the dashboard overflows: {width}"
+        );
+        std::fs::write(
+            screenshots().join("dashboard.png"),
+            browser.screenshot().await.unwrap(),
+        )
+        .unwrap();
+        browser.close().await.unwrap();
+    });
+    server.terminate();
+}
+
+/// A session in which the counsellor reflects `reflections` times and asks
+/// `4 - reflections` questions (speaker-labelled text written for this test).
+fn trainee_session(reflections: usize) -> String {
+    let questions = [
+        "What would you like to talk about today?",
+        "How much do you drink in a week?",
+        "Have you tried to stop before?",
+        "What worries you most about it?",
+    ];
+    let reflections_said = [
+        "You are worried that drinking is starting to cost you things that matter.",
+        "Part of you wants to change, and part of you is not ready yet.",
+        "Your family means a great deal to you.",
+        "It sounds like you feel stuck between two choices.",
+    ];
+    let mut text = String::new();
+    for q in questions.iter().take(4 - reflections) {
+        text.push_str(&format!(
+            "Counselor: {q}\nClient: I guess I want to cut down, but it is hard.\n"
+        ));
+    }
+    for r in reflections_said.iter().take(reflections) {
+        text.push_str(&format!("Counselor: {r}\nClient: Yes, that is it.\n"));
+    }
+    text
+}
+
+#[test]
+fn a_supervisor_follows_a_trainee_over_ten_sessions() {
+    let Some(chromedriver) = driver_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    create_named_user(&data, "admin@clinic.test", "Ada Admin", "admin");
+    create_named_user(&data, "sam@clinic.test", "Sam Supervisor", "supervisor");
+    create_named_user(&data, "tia@clinic.test", "Tia Trainee", "counsellor");
+    let server = Server::start_with(&data, &["--fast"]);
+    let port = server.port;
+    let json_headers = |cookie: &str, csrf: &str| {
+        vec![
+            ("Cookie".to_string(), cookie.to_string()),
+            ("X-CSRF-Token".to_string(), csrf.to_string()),
+            ("Content-Type".to_string(), "application/json".to_string()),
+        ]
+    };
+    let call = |headers: &[(String, String)], method: &str, path: &str, body: &str| {
+        let h: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let (status, _, reply) = http(port, method, path, &h, body).unwrap();
+        (status, reply)
+    };
+    // The admin makes Sam Tia's supervisor.
+    let (cookie, csrf) = sign_in(port, "admin@clinic.test");
+    let admin = json_headers(&cookie, &csrf);
+    let (_, users) = call(&admin, "GET", "/api/v1/users", "");
+    let users: Value = serde_json::from_str(&users).unwrap();
+    let id_of = |email: &str| {
+        users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (sam, tia) = (id_of("sam@clinic.test"), id_of("tia@clinic.test"));
+    let (status, reply) = call(
+        &admin,
+        "PUT",
+        &format!("/api/v1/users/{tia}/supervisor"),
+        &json!({"supervisor": sam}).to_string(),
+    );
+    assert_eq!(status, 204, "{reply}");
+    // Tia sees a client for ten sessions: a transcript and an SRS for each.
+    let (cookie, csrf) = sign_in(port, "tia@clinic.test");
+    let trainee = json_headers(&cookie, &csrf);
+    let (_, reply) = call(&trainee, "POST", "/api/v1/clients", r#"{"code":"C-101"}"#);
+    let client = serde_json::from_str::<Value>(&reply).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let consent = json!({"scope": "transcripts", "given": true}).to_string();
+    call(
+        &trainee,
+        "POST",
+        &format!("/api/v1/clients/{client}/consents"),
+        &consent,
+    );
+    let mut raw = trainee.clone();
+    raw[2].1 = "text/plain".to_string();
+    let mut jobs = Vec::new();
+    for session in 1..=10u32 {
+        let reflections = (session as usize * 4) / 10;
+        let (status, reply) = call(
+            &raw,
+            "POST",
+            &format!("/api/v1/clients/{client}/sessions/{session}/transcript?format=txt"),
+            &trainee_session(reflections.min(4)),
+        );
+        assert_eq!(status, 202, "{reply}");
+        jobs.push(
+            serde_json::from_str::<Value>(&reply).unwrap()["job"]
+                .as_i64()
+                .unwrap(),
+        );
+        let srs = 6.0 + f64::from(session) * 0.3;
+        let answers = json!({"session": session, "date": format!("2026-10-{:02}", session + 1),
+            "instrument": "srs", "answers": {"relationship": srs, "goals": srs, "approach": srs, "overall": srs}});
+        let (status, reply) = call(
+            &trainee,
+            "POST",
+            &format!("/api/v1/clients/{client}/responses"),
+            &answers.to_string(),
+        );
+        assert_eq!(status, 201, "{reply}");
+    }
+    for job in jobs {
+        let mut state = Value::Null;
+        for _ in 0..600 {
+            let (_, reply) = call(&trainee, "GET", &format!("/api/v1/jobs/{job}"), "");
+            state = serde_json::from_str::<Value>(&reply).unwrap()["state"].clone();
+            if state == "done" || state == "failed" {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(state, "done");
+    }
+
+    let driver_port = free_port();
+    let _driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let browser = connect(driver_port, profile.path(), None).await;
+        let base = format!("http://127.0.0.1:{port}");
+        browser.goto(&format!("{base}/login")).await.unwrap();
+        browser.find(Locator::Id("email")).await.unwrap().send_keys("sam@clinic.test").await.unwrap();
+        browser.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        arrive(&browser, "/").await;
+        browser.find(Locator::LinkText("Supervision")).await.unwrap().click().await.unwrap();
+        arrive(&browser, "/supervision").await;
+        let row = browser.find(Locator::Css("#supervisees tbody tr")).await.unwrap().text().await.unwrap();
+        assert!(row.contains("Tia Trainee") && row.contains("10"), "{row}");
+        browser.find(Locator::LinkText("Tia Trainee")).await.unwrap().click().await.unwrap();
+        arrive(&browser, &format!("/supervision/{tia}")).await;
+        let charts: Value = browser
+            .execute("return document.querySelectorAll('#trends svg').length;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(charts, 4, "R:Q, %CR, % open questions and change talk over the ten sessions");
+        let rows: Value = browser
+            .execute("return [...document.querySelectorAll('table.series tbody tr')].map(r => r.lastElementChild.textContent.trim());", vec![])
+            .await
+            .unwrap();
+        assert_eq!(rows.as_array().unwrap().len(), 10);
+        assert_eq!(rows[9], "36", "session 10's SRS beside its figures");
+        let together = browser.find(Locator::Css("#together p")).await.unwrap().text().await.unwrap();
+        assert!(together.contains("r = "), "{together}");
+        let scripts: Value = browser.execute("return document.scripts.length;", vec![]).await.unwrap();
+        assert_eq!(scripts, 0);
+        std::fs::write(screenshots().join("supervision.png"), browser.screenshot().await.unwrap()).unwrap();
+        // A session's report, from the series table, beside the client's rating.
+        browser.find(Locator::Css("table.series tbody tr:last-child a")).await.unwrap().click().await.unwrap();
+        arrive(&browser, &format!("/clients/{client}/sessions/10")).await;
+        let text = browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap().to_lowercase();
+        assert!(text.contains("rapport session report") && text.contains("the client's ratings of this session"), "{text}");
+        assert!(text.contains("it sounds like you feel stuck"), "the coded transcript");
+        std::fs::write(screenshots().join("session.png"), browser.screenshot().await.unwrap()).unwrap();
+        browser.close().await.unwrap();
+
+        // The same pages fit a phone.
+        let phone = tempfile::tempdir().unwrap();
+        let browser = connect(driver_port, phone.path(), Some((390, 844))).await;
+        browser.goto(&format!("{base}/login")).await.unwrap();
+        browser.find(Locator::Id("email")).await.unwrap().send_keys("sam@clinic.test").await.unwrap();
+        browser.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        arrive(&browser, "/").await;
+        for page in ["/supervision".to_string(), format!("/supervision/{tia}"), format!("/clients/{client}/sessions/10")] {
+            browser.goto(&format!("{base}{page}")).await.unwrap();
+            let width: Value = browser
+                .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+                .await
+                .unwrap();
+            assert!(width[0].as_i64() <= width[1].as_i64(), "{page} overflows a phone: {width}");
+        }
         browser.close().await.unwrap();
     });
     server.terminate();

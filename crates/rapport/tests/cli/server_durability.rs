@@ -1,7 +1,8 @@
 //! The clinic server's promise to clients: an answer acknowledged is on disk. Clients
 //! submit answers from several threads while the server is killed with SIGKILL; after a
 //! restart every acknowledged answer is there, every acknowledged link stays used, and
-//! the SQLite database passes `PRAGMA integrity_check`.
+//! the SQLite database passes `PRAGMA integrity_check`. Likewise for transcripts: an
+//! upload acknowledged (202) before a SIGKILL is coded after the restart.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -169,4 +170,89 @@ fn kill_9_during_submissions_loses_no_acknowledged_answer() {
         verdict
     });
     assert_eq!(verdict, "ok");
+}
+
+/// A short session (written for this test), speaker-labelled text.
+const TRANSCRIPT: &str = "Counselor: What brings you in today?
+Client: My drinking. My wife says it is getting out of hand.
+Counselor: Your wife is worried, and part of you wonders if she is right.
+Client: Yes. I want to cut down before it costs me my job.
+";
+
+#[test]
+fn kill_9_after_uploads_are_acknowledged_codes_every_one_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    create_user(&data, "dana@clinic.test", "counsellor");
+    let mut server = Server::start_with(&data, &["--fast"]);
+    let port = server.port;
+    let (cookie, csrf) = sign_in(port, "dana@clinic.test");
+    let auth = [
+        ("Cookie", cookie.as_str()),
+        ("X-CSRF-Token", csrf.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let (_, _, body) = http(port, "POST", "/api/v1/clients", &auth, r#"{"code":"C-1"}"#).unwrap();
+    let client = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let consent = json!({"scope": "transcripts", "given": true}).to_string();
+    let (status, _, _) = http(
+        port,
+        "POST",
+        &format!("/api/v1/clients/{client}/consents"),
+        &auth,
+        &consent,
+    )
+    .unwrap();
+    assert_eq!(status, 201);
+    let raw = [
+        ("Cookie", cookie.as_str()),
+        ("X-CSRF-Token", csrf.as_str()),
+        ("Content-Type", "text/plain"),
+    ];
+    let mut jobs = Vec::new();
+    for session in 1..=12 {
+        let (status, _, reply) = http(
+            port,
+            "POST",
+            &format!("/api/v1/clients/{client}/sessions/{session}/transcript?format=txt"),
+            &raw,
+            TRANSCRIPT,
+        )
+        .unwrap();
+        assert_eq!(status, 202, "{reply}");
+        jobs.push(
+            serde_json::from_str::<Value>(&reply).unwrap()["job"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    server.child.kill().unwrap(); // SIGKILL, with jobs queued or being coded
+    server.child.wait().unwrap();
+
+    let server = Server::start_with(&data, &["--fast"]);
+    let port = server.port;
+    let (cookie, _) = sign_in(port, "dana@clinic.test");
+    for job in jobs {
+        let mut state = Value::Null;
+        for _ in 0..600 {
+            let (status, _, reply) = http(
+                port,
+                "GET",
+                &format!("/api/v1/jobs/{job}"),
+                &[("Cookie", cookie.as_str())],
+                "",
+            )
+            .unwrap();
+            assert_eq!(status, 200, "{reply}");
+            state = serde_json::from_str::<Value>(&reply).unwrap()["state"].clone();
+            if state == "done" || state == "failed" {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(state, "done", "job {job} after the restart");
+    }
+    server.terminate();
 }

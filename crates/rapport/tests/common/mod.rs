@@ -26,8 +26,13 @@ pub fn rapport() -> assert_cmd::Command {
 /// The password of the users these tests create.
 pub const PASSWORD: &str = "a long enough password";
 
-/// Creates a user with `rapport admin create-user` in the data directory.
+/// Creates a user named Dana with `rapport admin create-user` in the data directory.
 pub fn create_user(data: &Path, email: &str, role: &str) {
+    create_named_user(data, email, "Dana", role);
+}
+
+/// Creates a user with `rapport admin create-user` in the data directory.
+pub fn create_named_user(data: &Path, email: &str, name: &str, role: &str) {
     let mut create = Command::new(env!("CARGO_BIN_EXE_rapport"))
         .args([
             "admin",
@@ -35,7 +40,7 @@ pub fn create_user(data: &Path, email: &str, role: &str) {
             "--email",
             email,
             "--name",
-            "Dana",
+            name,
             "--role",
             role,
             "--password-stdin",
@@ -97,9 +102,15 @@ pub struct Server {
 impl Server {
     /// Starts `rapport serve` on a free port of 127.0.0.1.
     pub fn start(data: &Path) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    /// Starts `rapport serve` on a free port of 127.0.0.1 with more options (`--fast`).
+    pub fn start_with(data: &Path, options: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
             .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
             .arg(data)
+            .args(options)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
