@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::access::{Access, Route, guard};
 use crate::state::AppState;
-use crate::{answer, api, counselling, openapi, pages, supervision, view};
+use crate::{answer, api, counselling, exchange, openapi, pages, supervision, view};
 
 /// Every route: (declaration, handler).
 fn table() -> Vec<(Route, MethodRouter<AppState>)> {
@@ -487,6 +487,37 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
                 "Comment on a session from the page",
             ),
             post(counselling::comment_form),
+        ),
+        // Data in and out.
+        (
+            r(
+                Method::GET,
+                "/api/v1/export",
+                Signed,
+                true,
+                "Export ?format=csv|fhir|json&client=ID: a client's answers (CSV or FHIR Bundle) or coded transcripts (JSON); without client, the whole clinic (admins)",
+            ),
+            get(exchange::export),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/export/research",
+                Admin,
+                true,
+                "De-identified export of the clinic ?format=csv|fhir|json&text=false: random codes per export, dates shifted per client, no free text",
+            ),
+            get(exchange::research_export),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/import",
+                Clinician,
+                true,
+                "Import answers ?format=csv|fhir (the body is the file) for the caller's clients; any bad row and nothing is imported",
+            ),
+            post(exchange::import).layer(counselling::upload_limit()),
         ),
         // Supervision.
         (

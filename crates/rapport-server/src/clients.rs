@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Db, DbError, exec, from_row, run};
+use crate::db::{Db, DbError, Tx, exec, from_row, run};
 use crate::sessions::Caller;
 
 /// A client as the counsellor's pages and the API show them.
@@ -164,18 +164,7 @@ pub async fn create(
         return Err(NewClientError::Code);
     }
     let mut tx = db.write().await?;
-    let inserted = run!(
-        &mut tx,
-        fetch_one,
-        sqlx::query_scalar::<_, i64>(
-            "INSERT INTO clients (clinic_id, counsellor_id, code, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
-        )
-        .bind(caller.clinic_id)
-        .bind(caller.user_id)
-        .bind(code)
-        .bind(now)
-    );
-    let id = match inserted {
+    let id = match insert(&mut tx, caller, code, now).await {
         Ok(id) => id,
         Err(e) if e.is_duplicate() => return Err(NewClientError::Taken),
         Err(e) => return Err(e.into()),
@@ -188,6 +177,36 @@ pub async fn create(
         counsellor_name: caller.name.clone(),
         created_at: now,
     })
+}
+
+/// Inserts a client of the caller's with a checked code, inside a transaction; its id.
+pub async fn insert(tx: &mut Tx, caller: &Caller, code: &str, now: i64) -> Result<i64, DbError> {
+    run!(
+        tx,
+        fetch_one,
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO clients (clinic_id, counsellor_id, code, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
+        )
+        .bind(caller.clinic_id)
+        .bind(caller.user_id)
+        .bind(code)
+        .bind(now)
+    )
+}
+
+/// The client `id` of `clinic`, whoever counsels them (for admins' exports only).
+pub async fn in_clinic(db: &Db, clinic: i64, id: i64) -> Result<Option<Client>, DbError> {
+    run!(
+        db,
+        fetch_optional,
+        sqlx::query_as::<_, Client>(
+            "SELECT c.id, c.code, c.counsellor_id AS counsellor, u.name AS counsellor_name, c.created_at \
+             FROM clients c JOIN users u ON u.id = c.counsellor_id \
+             WHERE c.id = $1 AND c.clinic_id = $2"
+        )
+        .bind(id)
+        .bind(clinic)
+    )
 }
 
 /// A client's consent events, oldest first.

@@ -11,7 +11,8 @@
 //!   [`view`]: the templates, rendering and error pages),
 //!   [`answer`] (the client's questionnaire), [`openapi`] (the API's description);
 //! - [`counselling`] (a session's transcript, coded report, ratings and comments, as
-//!   JSON and pages) and [`supervision`] (each counsellor's practice over time);
+//!   JSON and pages), [`supervision`] (each counsellor's practice over time) and
+//!   [`exchange`] (export, de-identified research export, import);
 //! - [`error`]: one error type and how it is shown;
 //! - the records: [`users`], [`sessions`], [`clients`] (and consent), [`links`],
 //!   [`responses`], [`alerts`], [`clinic`] (settings), [`audit`], [`transcripts`],
@@ -42,6 +43,7 @@ pub mod comments;
 pub mod counselling;
 pub mod db;
 pub mod error;
+pub mod exchange;
 pub mod links;
 pub mod openapi;
 pub mod pages;

@@ -115,7 +115,14 @@ pub fn describe(routes: &[Route]) -> Value {
         if !parameters.is_empty() {
             operation["parameters"] = json!(parameters);
         }
-        if route.path.ends_with("/transcript") && method == "post" {
+        if route.path == "/api/v1/import" {
+            let file = json!({"type": "string"});
+            operation["requestBody"] = json!({"required": true, "content": {
+                "text/csv": {"schema": file}, "application/fhir+json": {"schema": {"type": "object"}}}});
+            operation["parameters"] = json!([
+                {"name": "format", "in": "query", "required": true, "schema": {"type": "string", "enum": ["csv", "fhir"]}},
+                {"name": "name", "in": "query", "required": false, "schema": {"type": "string"}}]);
+        } else if route.path.ends_with("/transcript") && method == "post" {
             // The transcript itself: a raw body named by ?format=, or a multipart form.
             let file = json!({"type": "string", "format": "binary"});
             operation["requestBody"] = json!({"required": true, "content": {

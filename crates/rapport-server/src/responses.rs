@@ -16,6 +16,8 @@ pub enum Source {
     Link(i64),
     /// A counsellor, from paper.
     Paper(i64),
+    /// A counsellor, from a file (CSV or FHIR).
+    Import(i64),
 }
 
 struct Row {
@@ -65,6 +67,7 @@ pub async fn insert(tx: &mut Tx, answered: &Answered<'_>, now: i64) -> Result<bo
     let (kind, link, entered_by) = match source {
         Source::Link(link) => ("link", Some(link), None),
         Source::Paper(user) => ("paper", None, Some(user)),
+        Source::Import(user) => ("import", None, Some(user)),
     };
     let answers = serde_json::to_string(answers).unwrap_or_else(|_| "{}".into());
     let stored = exec!(

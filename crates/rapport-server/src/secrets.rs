@@ -19,6 +19,13 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 #[error("the system's random number source failed: {0}")]
 pub struct RandomError(String);
 
+/// A random 64-bit number from the operating system's source.
+pub fn random_u64() -> Result<u64, RandomError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| RandomError(e.to_string()))?;
+    Ok(u64::from_le_bytes(bytes))
+}
+
 /// Hashes a password with argon2id (default parameters, random salt) into a PHC string.
 pub fn hash_password(password: &str) -> Result<String, RandomError> {
     Argon2::default()

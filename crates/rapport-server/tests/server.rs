@@ -16,7 +16,8 @@
 //! [`links`] (the client's side), [`alerts`], [`tracking`] (the API against
 //! `rapport measures track`), [`audit`] (the log and consent), [`admin`] (backup and
 //! restore), [`openapi`], [`transcripts`] (upload, coding queue, session pages,
-//! comments) and [`supervision`] (a counsellor's practice over time).
+//! comments), [`supervision`] (a counsellor's practice over time) and [`exchange`]
+//! (export, research export, import).
 
 #[path = "server/harness.rs"]
 mod harness;
@@ -29,6 +30,8 @@ mod alerts;
 mod audit;
 #[path = "server/authz.rs"]
 mod authz;
+#[path = "server/exchange.rs"]
+mod exchange;
 #[path = "server/headers.rs"]
 mod headers;
 #[path = "server/health.rs"]

@@ -516,6 +516,12 @@ impl Req {
         )
     }
 
+    /// A raw body (the content type set separately).
+    pub fn raw(mut self, body: &str) -> Req {
+        self.body = Body::from(body.to_string());
+        self
+    }
+
     /// A form body.
     pub fn form(mut self, fields: &[(&str, &str)]) -> Req {
         let encoded = form_urlencoded::Serializer::new(String::new())
