@@ -1,7 +1,8 @@
 //! Who may call what. Every route is declared once in [`crate::app`](mod@crate::app)'s table with its
 //! [`Access`]; the [`guard`] in front of each route enforces it before the handler runs:
-//! it finds the session, checks the role, checks the CSRF token of every state-changing
-//! request, and hands the handler the [`Caller`]. A test walks the table and proves
+//! it finds the session (or, on API routes, an API token: see [`crate::tokens`]),
+//! checks the role, checks the CSRF token of every state-changing request made with a
+//! session, and hands the handler the [`Caller`]. A test walks the table and proves
 //! each route refuses a caller without the right.
 //!
 //! Object-level access (is this client the caller's?) is the handlers' job, through
@@ -116,6 +117,29 @@ pub async fn guard(
             PageError(error).into_response()
         }
     };
+    // An integration's API token, on API routes only.
+    if route.api
+        && let Some(authorization) = request.headers().get(header::AUTHORIZATION)
+    {
+        let secret = authorization.to_str().ok().and_then(crate::tokens::bearer);
+        let resolved = match secret {
+            Some(secret) => crate::tokens::resolve(&state.db, secret, state.clock.now()).await,
+            None => Ok(None),
+        };
+        let (caller, scope) = match resolved {
+            Ok(Some(found)) => found,
+            Ok(None) => return refuse(AppError::Unauthenticated),
+            Err(e) => return refuse(e.into()),
+        };
+        if !crate::tokens::may_call(&route) || !route.access.allows(caller.role()) {
+            return refuse(AppError::Forbidden);
+        }
+        if !crate::tokens::scope_allows(&scope, &route) {
+            return refuse(AppError::Forbidden);
+        }
+        request.extensions_mut().insert(caller);
+        return next.run(request).await;
+    }
     let session = request
         .headers()
         .get(header::COOKIE)

@@ -25,11 +25,18 @@ use crate::state::AppState;
 use crate::users::{self, NewUser, UserError};
 use crate::{links, secrets};
 
-/// The actor a caller audits as.
+/// The actor a caller audits as: the user, or the API token they made.
 pub fn actor(caller: &Caller) -> Actor {
-    Actor::User {
-        id: caller.user_id,
-        clinic: caller.clinic_id,
+    match caller.token {
+        Some(id) => Actor::Token {
+            id,
+            user: caller.user_id,
+            clinic: caller.clinic_id,
+        },
+        None => Actor::User {
+            id: caller.user_id,
+            clinic: caller.clinic_id,
+        },
     }
 }
 

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::access::{Access, Route, guard};
 use crate::state::AppState;
-use crate::{answer, api, counselling, exchange, openapi, pages, supervision, view};
+use crate::{answer, api, counselling, exchange, openapi, pages, supervision, tokens, view};
 
 /// Every route: (declaration, handler).
 fn table() -> Vec<(Route, MethodRouter<AppState>)> {
@@ -181,6 +181,36 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
                 "Change the clinic's settings",
             ),
             put(api::put_settings),
+        ),
+        (
+            r(
+                Method::GET,
+                "/api/v1/tokens",
+                Admin,
+                true,
+                "The clinic's API tokens (never their secrets)",
+            ),
+            get(tokens::list),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/tokens",
+                Admin,
+                true,
+                "Make an API token {name, scope: read|write} -> {id, token} (the secret, shown once)",
+            ),
+            post(tokens::create),
+        ),
+        (
+            r(
+                Method::DELETE,
+                "/api/v1/tokens/{id}",
+                Admin,
+                true,
+                "Revoke an API token",
+            ),
+            delete(tokens::revoke),
         ),
         (
             r(

@@ -41,6 +41,15 @@ pub enum Actor {
         /// Their clinic.
         clinic: i64,
     },
+    /// An integration, through an API token.
+    Token {
+        /// The token's id.
+        id: i64,
+        /// The admin who made it.
+        user: i64,
+        /// Its clinic.
+        clinic: i64,
+    },
     /// A client answering through a link.
     Link {
         /// The link's id.
@@ -61,7 +70,7 @@ pub struct Entry {
     pub at: i64,
     /// The user, if a user acted.
     pub user_id: Option<i64>,
-    /// Who: `user:7`, `link:12`, `anonymous`.
+    /// Who: `user:7`, `token:3`, `link:12`, `anonymous`.
     pub actor: String,
     /// What: `client.view`, `link.create`, `response.submit`, ...
     pub action: String,
@@ -98,6 +107,7 @@ pub async fn record<'a>(
 ) -> Result<(), DbError> {
     let (clinic, user, who) = match actor {
         Actor::User { id, clinic } => (Some(clinic), Some(id), format!("user:{id}")),
+        Actor::Token { id, user, clinic } => (Some(clinic), Some(user), format!("token:{id}")),
         Actor::Link { id, clinic } => (Some(clinic), None, format!("link:{id}")),
         Actor::Anonymous => (None, None, "anonymous".to_string()),
     };

@@ -46,6 +46,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_clinic.sql")),
     (2, include_str!("../migrations/sqlite/0002_open_links.sql")),
     (3, include_str!("../migrations/sqlite/0003_transcripts.sql")),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_tokens_notifications.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_clinic.sql")),
@@ -56,6 +60,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (
         3,
         include_str!("../migrations/postgres/0003_transcripts.sql"),
+    ),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_tokens_notifications.sql"),
     ),
 ];
 

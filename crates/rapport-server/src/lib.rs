@@ -22,6 +22,7 @@
 //! - [`caseload`]: the clinic's scores and tracks, kept between requests;
 //! - [`db`]: SQLite or PostgreSQL through one query text, migrations per backend;
 //! - [`secrets`] (argon2id, tokens), [`throttle`] (sign-in limits), [`clock`];
+//! - [`tokens`]: API tokens for integrations;
 //! - [`serve`] and [`admin`]: running it, the first admin, backup and restore.
 //!
 //! Scoring, tracking and rendering are `rapport-measures` and `rapport-report`, exactly
@@ -54,6 +55,7 @@ pub mod sessions;
 pub mod state;
 pub mod supervision;
 pub mod throttle;
+pub mod tokens;
 pub mod transcripts;
 pub mod users;
 pub mod view;

@@ -70,6 +70,10 @@ fn request_schema(path: &str, method: &str) -> Option<Value> {
             &["body"],
             json!({"body": {"type": "string", "maxLength": 4000}}),
         ),
+        ("post", "/api/v1/tokens") => object(
+            &["name", "scope"],
+            json!({"name": {"type": "string"}, "scope": {"type": "string", "enum": ["read", "write"]}}),
+        ),
         ("post", "/a/{token}") => object(
             &["answers"],
             json!({"answers": {"type": "object", "additionalProperties": number_map}}),
@@ -101,7 +105,11 @@ pub fn describe(routes: &[Route]) -> Value {
             },
         });
         if route.access != Access::Public {
-            operation["security"] = json!([{"session": [], "csrf": []}]);
+            operation["security"] = if crate::tokens::may_call(route) {
+                json!([{"session": [], "csrf": []}, {"token": []}])
+            } else {
+                json!([{"session": [], "csrf": []}])
+            };
         }
         let parameters: Vec<Value> = route
             .path
@@ -166,6 +174,7 @@ pub fn describe(routes: &[Route]) -> Value {
         "components": {"securitySchemes": {
             "session": {"type": "apiKey", "in": "cookie", "name": crate::sessions::COOKIE},
             "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+            "token": {"type": "http", "scheme": "bearer", "description": "An API token an admin made (rpt_...); read-only tokens call GET routes only"},
         }},
         "paths": paths,
     })

@@ -38,6 +38,9 @@ pub struct Caller {
     pub created_at: i64,
     /// When it was last used.
     pub last_seen_at: i64,
+    /// The API token the request came with, instead of a session (see
+    /// [`crate::tokens`]).
+    pub token: Option<i64>,
 }
 
 from_row!(Caller {
@@ -49,7 +52,8 @@ from_row!(Caller {
     csrf_token,
     session,
     created_at,
-    last_seen_at
+    last_seen_at,
+    token
 });
 
 impl Caller {
@@ -94,7 +98,7 @@ pub async fn resume(db: &Db, id: &str, now: i64) -> Result<Option<Caller>, DbErr
         fetch_optional,
         sqlx::query_as::<_, Caller>(
             "SELECT u.id AS user_id, u.clinic_id, u.name, u.email, u.role, s.csrf_token, \
-             s.id_hash AS session, s.created_at, s.last_seen_at \
+             s.id_hash AS session, s.created_at, s.last_seen_at, CAST(NULL AS BIGINT) AS token \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.id_hash = $1 AND u.active = 1"
         )

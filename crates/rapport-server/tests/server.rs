@@ -17,7 +17,7 @@
 //! `rapport measures track`), [`audit`] (the log and consent), [`admin`] (backup and
 //! restore), [`openapi`], [`transcripts`] (upload, coding queue, session pages,
 //! comments), [`supervision`] (a counsellor's practice over time) and [`exchange`]
-//! (export, research export, import).
+//! (export, research export, import), [`tokens`] (API tokens).
 
 #[path = "server/harness.rs"]
 mod harness;
@@ -44,6 +44,8 @@ mod login;
 mod openapi;
 #[path = "server/supervision.rs"]
 mod supervision;
+#[path = "server/tokens.rs"]
+mod tokens;
 #[path = "server/tracking.rs"]
 mod tracking;
 #[path = "server/transcripts.rs"]

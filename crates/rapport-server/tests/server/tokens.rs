@@ -1,0 +1,91 @@
+//! API tokens: made and revoked by a signed-in admin, hashed at rest, read-only or
+//! read-write, audited as `token:ID`, useless once revoked, and never a way into the
+//! pages, passwords or other tokens.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::harness::{Server, on_both};
+
+async fn with_token(s: &Server, token: &str, method: Method, path: &str) -> crate::harness::Resp {
+    s.req(method, path)
+        .header("authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+}
+
+on_both! {
+    fn an_integration_pulls_scores_with_a_read_only_token(s) {
+        let w = s.world().await;
+        s.paper(&w.c1, w.client_c1, 1, "2026-11-02", "srs",
+            json!({"relationship": 9, "goals": 9, "approach": 9, "overall": 9})).await;
+        let r = s.post_json(&w.admin, "/api/v1/tokens", json!({"name": "EHR nightly pull", "scope": "read"})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let made = r.json();
+        let secret = made["token"].as_str().unwrap().to_string();
+        assert!(secret.starts_with("rpt_") && secret.len() > 30);
+        // Hashed at rest: the secret is nowhere in the database.
+        let stored = s.rows("SELECT token_hash FROM api_tokens").await;
+        assert_eq!(stored.len(), 1);
+        assert!(!stored[0].contains(&secret[4..]));
+        let listed = s.get(Some(&w.admin), "/api/v1/tokens").await.text();
+        assert!(listed.contains("EHR nightly pull") && !listed.contains(&secret[4..]) && !listed.contains(&stored[0]));
+
+        let r = with_token(s, &secret, Method::GET, "/api/v1/export?format=fhir").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(r.text().contains("QuestionnaireResponse"));
+        // Read-only: no changes, and none of the routes a token never calls.
+        let r = s.req(Method::POST, "/api/v1/users").header("authorization", &format!("Bearer {secret}"))
+            .json(&json!({"email": "x@a.org", "name": "X", "role": "counsellor", "password": "a long enough passphrase"}))
+            .send().await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        for (method, path) in [(Method::GET, "/api/v1/tokens"), (Method::POST, "/api/v1/logout")] {
+            let r = with_token(s, &secret, method, path).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        // A page does not take a token: it asks to sign in.
+        let r = with_token(s, &secret, Method::GET, "/admin/audit").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        // Audited as the token, tied to the admin who made it.
+        let actors = s.rows("SELECT actor, user_id, action FROM audit WHERE actor LIKE 'token:%' ORDER BY id").await;
+        assert_eq!(actors[0], format!("token:{}|{}|export.fhir", made["id"], w.admin.id));
+
+        // Another clinic's admin cannot revoke it.
+        let r = s.req(Method::DELETE, &format!("/api/v1/tokens/{}", made["id"])).by(Some(&w.admin_b)).csrf(&w.admin_b).send().await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // Revoked: 401 from then on; revoking again finds nothing.
+        let r = s.req(Method::DELETE, &format!("/api/v1/tokens/{}", made["id"])).by(Some(&w.admin)).csrf(&w.admin).send().await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let r = with_token(s, &secret, Method::GET, "/api/v1/export?format=fhir").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let r = s.req(Method::DELETE, &format!("/api/v1/tokens/{}", made["id"])).by(Some(&w.admin)).csrf(&w.admin).send().await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // Another clinic's admin cannot revoke or list it.
+        let listed = s.get(Some(&w.admin_b), "/api/v1/tokens").await.json();
+        assert_eq!(listed["tokens"].as_array().unwrap().len(), 0);
+        assert!(s.count("SELECT COUNT(*) FROM audit WHERE action IN ('token.create', 'token.revoke')").await >= 3);
+    }
+
+    fn a_read_write_token_changes_without_a_csrf_token_and_bad_tokens_fail(s) {
+        let w = s.world().await;
+        let r = s.post_json(&w.admin, "/api/v1/tokens", json!({"name": "HR sync", "scope": "write"})).await;
+        let secret = r.json()["token"].as_str().unwrap().to_string();
+        let r = s.req(Method::POST, "/api/v1/users").header("authorization", &format!("Bearer {secret}"))
+            .json(&json!({"email": "new@a.org", "name": "New", "role": "counsellor", "password": "a long enough passphrase"}))
+            .send().await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        for bad in ["rpt_not-a-token", "Basic abc", "rpt_"] {
+            let r = s.req(Method::GET, "/api/v1/users").header("authorization", &format!("Bearer {bad}")).send().await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{bad}");
+        }
+        // Counsellors make none; a token's name is required.
+        let r = s.post_json(&w.c1, "/api/v1/tokens", json!({"name": "mine", "scope": "read"})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = s.post_json(&w.admin, "/api/v1/tokens", json!({"name": " ", "scope": "read"})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // A token dies with its admin's account.
+        s.execute(&format!("UPDATE users SET active = 0 WHERE id = {}", w.admin.id)).await.unwrap();
+        let r = s.req(Method::GET, "/api/v1/users").header("authorization", &format!("Bearer {secret}")).send().await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+}
