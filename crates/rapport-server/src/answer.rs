@@ -343,6 +343,7 @@ async fn submit(
     )
     .await?;
     tx.commit().await?;
+    crate::notify::answer_stored(state, link.client_id, session);
     Ok(checked.into_iter().map(|(id, _)| id).collect())
 }
 

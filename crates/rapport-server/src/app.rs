@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::access::{Access, Route, guard};
 use crate::state::AppState;
-use crate::{answer, api, counselling, exchange, openapi, pages, supervision, tokens, view};
+use crate::{
+    answer, api, counselling, exchange, notify, openapi, pages, supervision, tokens, view,
+};
 
 /// Every route: (declaration, handler).
 fn table() -> Vec<(Route, MethodRouter<AppState>)> {
@@ -548,6 +550,37 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
                 "Import answers ?format=csv|fhir (the body is the file) for the caller's clients; any bad row and nothing is imported",
             ),
             post(exchange::import).layer(counselling::upload_limit()),
+        ),
+        // Notifications.
+        (
+            r(
+                Method::GET,
+                "/api/v1/notifications",
+                Signed,
+                true,
+                "New alerts and comments for the caller: {new, notifications}",
+            ),
+            get(notify::list),
+        ),
+        (
+            r(
+                Method::POST,
+                "/api/v1/notifications/seen",
+                Signed,
+                true,
+                "Mark every current notification seen",
+            ),
+            post(notify::seen),
+        ),
+        (
+            r(
+                Method::GET,
+                "/notifications",
+                Signed,
+                false,
+                "The caller's notifications (viewing marks them seen)",
+            ),
+            get(notify::page),
         ),
         // Supervision.
         (

@@ -543,6 +543,7 @@ async fn comment_for(
         Outcome::Ok,
     )
     .await?;
+    crate::notify::comment_left(state, client.id, caller.user_id).await?;
     Ok(comment)
 }
 

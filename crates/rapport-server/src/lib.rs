@@ -22,7 +22,8 @@
 //! - [`caseload`]: the clinic's scores and tracks, kept between requests;
 //! - [`db`]: SQLite or PostgreSQL through one query text, migrations per backend;
 //! - [`secrets`] (argon2id, tokens), [`throttle`] (sign-in limits), [`clock`];
-//! - [`tokens`]: API tokens for integrations;
+//! - [`tokens`]: API tokens for integrations; [`notify`]: notifications, in the app and
+//!   (optionally) by e-mail;
 //! - [`serve`] and [`admin`]: running it, the first admin, backup and restore.
 //!
 //! Scoring, tracking and rendering are `rapport-measures` and `rapport-report`, exactly
@@ -46,6 +47,7 @@ pub mod db;
 pub mod error;
 pub mod exchange;
 pub mod links;
+pub mod notify;
 pub mod openapi;
 pub mod pages;
 pub mod responses;

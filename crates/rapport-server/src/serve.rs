@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::app::app;
 use crate::clock::Clock;
 use crate::db::{Db, DbError};
+use crate::notify::Mail;
 use crate::state::{AppState, Exposure};
 
 /// The data directory's default.
@@ -76,18 +77,19 @@ pub fn exposure_for(
 
 /// Serves `db` on `listener` until `shutdown` resolves, then lets requests in flight
 /// finish and closes the database. Uploaded transcripts are coded in the background with
-/// the shipped model of `mode`.
+/// the shipped model of `mode`; notifications are mailed through `mail` where given.
 pub async fn serve(
     listener: TcpListener,
     db: Db,
     exposure: Exposure,
     mode: Mode,
+    mail: Option<Mail>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let address = listener
         .local_addr()
         .map_or_else(|_| "the listener".to_string(), |a| a.to_string());
-    let state = AppState::coding_with(db.clone(), Clock::system(), exposure, mode);
+    let state = AppState::with_mail(db.clone(), Clock::system(), exposure, mode, mail);
     let worker = crate::coding::start(&state);
     axum::serve(
         listener,

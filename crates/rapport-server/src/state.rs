@@ -12,6 +12,7 @@ use crate::caseload::CaseloadCache;
 use crate::clock::Clock;
 use crate::coding::Coding;
 use crate::db::Db;
+use crate::notify::Mail;
 use crate::throttle::Throttle;
 
 /// How the server is reached, which decides cookie and address handling.
@@ -50,6 +51,8 @@ pub struct Inner {
     pub caseloads: CaseloadCache,
     /// The coder of uploaded transcripts and its queue's signals.
     pub coding: Coding,
+    /// E-mail notifications, where the clinic configured an SMTP server.
+    pub mail: Option<Mail>,
 }
 
 impl std::ops::Deref for AppState {
@@ -67,6 +70,18 @@ impl AppState {
 
     /// State over an open database, coding transcripts with the shipped model of `mode`.
     pub fn coding_with(db: Db, clock: Clock, exposure: Exposure, mode: Mode) -> AppState {
+        AppState::with_mail(db, clock, exposure, mode, None)
+    }
+
+    /// State over an open database, coding with `mode`, mailing notifications through
+    /// `mail` where given.
+    pub fn with_mail(
+        db: Db,
+        clock: Clock,
+        exposure: Exposure,
+        mode: Mode,
+        mail: Option<Mail>,
+    ) -> AppState {
         AppState(Arc::new(Inner {
             db,
             registry: Registry::builtin(),
@@ -76,6 +91,7 @@ impl AppState {
             exposure,
             caseloads: CaseloadCache::default(),
             coding: Coding::new(mode),
+            mail,
         }))
     }
 }

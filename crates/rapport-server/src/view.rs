@@ -34,7 +34,7 @@ impl IntoResponse for PageError {
 }
 
 /// The server's templates, by name (`server/...`).
-const TEMPLATES: [(&str, &str); 22] = [
+const TEMPLATES: [(&str, &str); 23] = [
     (
         "server/layout.html",
         include_str!("../templates/layout.html"),
@@ -95,6 +95,10 @@ const TEMPLATES: [(&str, &str); 22] = [
     (
         "server/practice.html",
         include_str!("../templates/practice.html"),
+    ),
+    (
+        "server/notifications.html",
+        include_str!("../templates/notifications.html"),
     ),
 ];
 

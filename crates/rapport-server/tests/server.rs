@@ -17,7 +17,7 @@
 //! `rapport measures track`), [`audit`] (the log and consent), [`admin`] (backup and
 //! restore), [`openapi`], [`transcripts`] (upload, coding queue, session pages,
 //! comments), [`supervision`] (a counsellor's practice over time) and [`exchange`]
-//! (export, research export, import), [`tokens`] (API tokens).
+//! (export, research export, import), [`tokens`] (API tokens) and [`notifications`].
 
 #[path = "server/harness.rs"]
 mod harness;
@@ -40,6 +40,8 @@ mod health;
 mod links;
 #[path = "server/login.rs"]
 mod login;
+#[path = "server/notifications.rs"]
+mod notifications;
 #[path = "server/openapi.rs"]
 mod openapi;
 #[path = "server/supervision.rs"]

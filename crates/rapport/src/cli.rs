@@ -74,6 +74,21 @@ pub struct ServeArgs {
     #[arg(long)]
     pub trust_proxy: bool,
 
+    /// E-mail notifications through this SMTP server (`smtps://USER:PASSWORD@HOST:465`);
+    /// off when not given. Give it in the environment to keep the password off the
+    /// command line. A message says only that something is new in Rapport.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RAPPORT_SMTP_URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+
+    /// The address notification e-mails come from (with --smtp-url).
+    #[arg(long, value_name = "ADDRESS", default_value = "rapport@localhost")]
+    pub smtp_from: String,
+
     /// Code uploaded transcripts with the fast model (no sentence encoder; less
     /// accurate, see the README's accuracy table) instead of the default one.
     #[arg(long)]

@@ -48,7 +48,18 @@ pub fn run(args: ServeArgs) -> Result<()> {
         } else {
             rapport_analysis::Mode::Default
         };
-        serve(listener, db, exposure, mode, shutdown_signal()).await?;
+        let mail = match &args.smtp_url {
+            Some(url) => Some(
+                rapport_server::notify::Mail::smtp(
+                    url,
+                    &args.smtp_from,
+                    args.public_url.as_deref(),
+                )
+                .map_err(|e| anyhow::Error::new(BadInput(e.to_string())))?,
+            ),
+            None => None,
+        };
+        serve(listener, db, exposure, mode, mail, shutdown_signal()).await?;
         eprintln!("rapport: stopped");
         Ok(())
     })

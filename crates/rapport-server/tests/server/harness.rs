@@ -76,6 +76,14 @@ pub async fn pg_admin(base: &str) -> sqlx::PgPool {
 impl Server {
     /// A fresh server on `backend`.
     pub async fn start(backend: Backend) -> Server {
+        Server::start_with(backend, None).await
+    }
+
+    /// A fresh server on `backend` that mails notifications through `mail`.
+    pub async fn start_with(
+        backend: Backend,
+        mail: Option<rapport_server::notify::Mail>,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (url, schema) = match &backend {
             Backend::Sqlite => (rapport_server::serve::database_url(dir.path(), None), None),
@@ -93,7 +101,7 @@ impl Server {
         let db = Db::open(&url).await.expect("open the test database");
         let clock = Clock::fixed(START);
         // The fast model codes uploaded transcripts: no encoder to load in every test.
-        let state = AppState::coding_with(db, clock.clone(), Exposure::default(), Mode::Fast);
+        let state = AppState::with_mail(db, clock.clone(), Exposure::default(), Mode::Fast, mail);
         rapport_server::coding::start(&state);
         Server {
             state,
