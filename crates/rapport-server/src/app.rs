@@ -551,6 +551,50 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
             ),
             post(exchange::import).layer(counselling::upload_limit()),
         ),
+        (
+            r(Method::GET, "/import", Clinician, false, "The import page"),
+            get(exchange::import_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/import",
+                Clinician,
+                false,
+                "Import answers from the page (multipart: file, format)",
+            ),
+            post(exchange::import_form).layer(counselling::upload_limit()),
+        ),
+        (
+            r(
+                Method::GET,
+                "/admin/data",
+                Admin,
+                false,
+                "Exports, the research export and API tokens",
+            ),
+            get(tokens::data_page),
+        ),
+        (
+            r(
+                Method::POST,
+                "/admin/tokens",
+                Admin,
+                false,
+                "Make an API token from the page",
+            ),
+            post(tokens::create_form),
+        ),
+        (
+            r(
+                Method::POST,
+                "/admin/tokens/{id}/revoke",
+                Admin,
+                false,
+                "Revoke an API token from the page",
+            ),
+            post(tokens::revoke_form),
+        ),
         // Notifications.
         (
             r(

@@ -44,7 +44,7 @@ pub fn upload_limit() -> DefaultBodyLimit {
 }
 
 /// An upload as it arrived: the file and what the request says about it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Uploaded {
     /// The file's name, where given.
     pub file_name: Option<String>,

@@ -42,6 +42,8 @@ use crate::secrets::{RandomError, random_u64};
 use crate::sessions::Caller;
 use crate::state::AppState;
 use crate::users::Role;
+use crate::view::{PageError, render as page_render};
+use minijinja::context;
 
 /// What an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -491,6 +493,54 @@ pub async fn import(
         )),
         Err(e) => Err(refused(&state, &caller, &address, "import", "caseload", e).await),
     }
+}
+
+/// `GET /import`: the import form.
+pub async fn import_page(caller: Caller) -> Result<Response, PageError> {
+    Ok(page_render(
+        StatusCode::OK,
+        "server/import.html",
+        Some(&caller),
+        context! { result => None::<String> },
+    )?)
+}
+
+/// `POST /import`: the import form (multipart: `file`, `format`).
+pub async fn import_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    address: Address,
+    request: axum::extract::Request,
+) -> Result<Response, PageError> {
+    let upload = crate::counselling::read_upload(request, Default::default()).await?;
+    let query = ImportQuery {
+        format: upload.format.clone().unwrap_or_else(|| "csv".into()),
+        name: upload.file_name.clone(),
+    };
+    let (responses, created, notices, _) =
+        match import_for(&state, &caller, &address, &query, &upload.bytes).await {
+            Ok(done) => done,
+            Err(e) => {
+                return Err(refused(&state, &caller, &address, "import", "caseload", e)
+                    .await
+                    .into());
+            }
+        };
+    let mut result = format!(
+        "Imported {responses} answer{} ({created} new client{}).",
+        if responses == 1 { "" } else { "s" },
+        if created == 1 { "" } else { "s" }
+    );
+    for notice in notices {
+        result.push(' ');
+        result.push_str(&notice);
+    }
+    Ok(page_render(
+        StatusCode::OK,
+        "server/import.html",
+        Some(&caller),
+        context! { result => result },
+    )?)
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::context;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -22,6 +24,7 @@ use crate::error::AppError;
 use crate::secrets::{self, hash_token};
 use crate::sessions::Caller;
 use crate::state::AppState;
+use crate::view::{PageError, render};
 
 /// What a token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,15 +149,15 @@ pub struct NewToken {
     pub scope: Scope,
 }
 
-/// `POST /api/v1/tokens` (signed-in admins): `{"name", "scope"}` -> 201 `{"id",
-/// "token", "scope"}`; the secret is shown this once.
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    address: Address,
-    Json(body): Json<NewToken>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
-    let name = body.name.trim();
+/// Makes a token for the caller's clinic: (id, secret). The secret is shown once.
+pub async fn make(
+    state: &AppState,
+    caller: &Caller,
+    address: &Address,
+    name: &str,
+    scope: Scope,
+) -> Result<(i64, String), AppError> {
+    let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::item(
             "name",
@@ -174,14 +177,14 @@ pub async fn create(
         .bind(caller.clinic_id)
         .bind(name)
         .bind(hash_token(&secret))
-        .bind(body.scope.as_str())
+        .bind(scope.as_str())
         .bind(caller.user_id)
         .bind(now)
     )?;
     crate::audit::record(
         &mut tx,
         now,
-        crate::api::actor(&caller),
+        crate::api::actor(caller),
         "token.create",
         &format!("token:{id}"),
         &address.0,
@@ -189,34 +192,30 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "id": id, "token": secret, "scope": body.scope })),
-    ))
+    Ok((id, secret))
 }
 
-/// `GET /api/v1/tokens` (signed-in admins): the clinic's tokens, without secrets.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, AppError> {
-    let tokens = run!(
-        &state.db,
+/// The clinic's tokens, without secrets.
+pub async fn of_clinic(db: &Db, clinic: i64) -> Result<Vec<TokenInfo>, DbError> {
+    run!(
+        db,
         fetch_all,
         sqlx::query_as::<_, TokenInfo>(
             "SELECT t.id, t.name, t.scope, u.name AS created_by, t.created_at, t.revoked_at, \
              t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.created_by \
              WHERE t.clinic_id = $1 ORDER BY t.id"
         )
-        .bind(caller.clinic_id)
-    )?;
-    Ok(Json(json!({ "tokens": tokens })))
+        .bind(clinic)
+    )
 }
 
-/// `DELETE /api/v1/tokens/{id}` (signed-in admins): revokes a token of the clinic.
-pub async fn revoke(
-    State(state): State<AppState>,
-    caller: Caller,
-    address: Address,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, AppError> {
+/// Revokes a token of the caller's clinic (404 when there is none to revoke).
+pub async fn revoke_for(
+    state: &AppState,
+    caller: &Caller,
+    address: &Address,
+    id: i64,
+) -> Result<(), AppError> {
     let object = format!("token:{id}");
     let revoked = exec!(
         &state.db,
@@ -230,9 +229,9 @@ pub async fn revoke(
     )?;
     if revoked == 0 {
         audit(
-            &state,
-            &caller,
-            &address,
+            state,
+            caller,
+            address,
             "token.revoke",
             &object,
             Outcome::NotFound,
@@ -240,16 +239,114 @@ pub async fn revoke(
         .await?;
         return Err(AppError::NotFound);
     }
-    audit(
+    audit(state, caller, address, "token.revoke", &object, Outcome::Ok).await
+}
+
+/// `POST /api/v1/tokens` (signed-in admins): `{"name", "scope"}` -> 201 `{"id",
+/// "token", "scope"}`; the secret is shown this once.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    address: Address,
+    Json(body): Json<NewToken>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let (id, secret) = make(&state, &caller, &address, &body.name, body.scope).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "token": secret, "scope": body.scope })),
+    ))
+}
+
+/// `GET /api/v1/tokens` (signed-in admins): the clinic's tokens, without secrets.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, AppError> {
+    let tokens = of_clinic(&state.db, caller.clinic_id).await?;
+    Ok(Json(json!({ "tokens": tokens })))
+}
+
+/// `DELETE /api/v1/tokens/{id}` (signed-in admins): revokes a token of the clinic.
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    address: Address,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    revoke_for(&state, &caller, &address, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A token made from the page.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    /// What it is for.
+    pub name: String,
+    /// `read` or `write`.
+    pub scope: Scope,
+}
+
+/// `GET /admin/data`: exports, the research export and API tokens.
+pub async fn data_page(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Response, PageError> {
+    data_page_with(&state, &caller, None).await
+}
+
+async fn data_page_with(
+    state: &AppState,
+    caller: &Caller,
+    made: Option<(String, String)>,
+) -> Result<Response, PageError> {
+    let tokens = of_clinic(&state.db, caller.clinic_id).await?;
+    let tokens: Vec<minijinja::Value> = tokens
+        .iter()
+        .map(|t| {
+            context! {
+                id => t.id,
+                name => t.name.clone(),
+                scope => t.scope.clone(),
+                created_by => t.created_by.clone(),
+                created_at => crate::clock::iso(t.created_at),
+                last_used_at => t.last_used_at.map(crate::clock::iso),
+                revoked_at => t.revoked_at.map(crate::clock::iso),
+            }
+        })
+        .collect();
+    Ok(render(
+        StatusCode::OK,
+        "server/data.html",
+        Some(caller),
+        context! {
+            tokens => tokens,
+            made => made.map(|(name, secret)| context! { name => name, secret => secret }),
+        },
+    )?)
+}
+
+/// `POST /admin/tokens`: makes a token and shows its secret once.
+pub async fn create_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    address: Address,
+    axum::Form(form): axum::Form<TokenForm>,
+) -> Result<Response, PageError> {
+    let (_, secret) = make(&state, &caller, &address, &form.name, form.scope).await?;
+    data_page_with(
         &state,
         &caller,
-        &address,
-        "token.revoke",
-        &object,
-        Outcome::Ok,
+        Some((form.name.trim().to_string(), secret)),
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
+}
+
+/// `POST /admin/tokens/{id}/revoke`.
+pub async fn revoke_form(
+    State(state): State<AppState>,
+    caller: Caller,
+    address: Address,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    revoke_for(&state, &caller, &address, id).await?;
+    Ok(crate::view::redirect("/admin/data"))
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ impl IntoResponse for PageError {
 }
 
 /// The server's templates, by name (`server/...`).
-const TEMPLATES: [(&str, &str); 23] = [
+const TEMPLATES: [(&str, &str); 25] = [
     (
         "server/layout.html",
         include_str!("../templates/layout.html"),
@@ -99,6 +99,11 @@ const TEMPLATES: [(&str, &str); 23] = [
     (
         "server/notifications.html",
         include_str!("../templates/notifications.html"),
+    ),
+    ("server/data.html", include_str!("../templates/data.html")),
+    (
+        "server/import.html",
+        include_str!("../templates/import.html"),
     ),
 ];
 

@@ -177,4 +177,22 @@ on_both! {
         assert_eq!(s.count("SELECT COUNT(*) FROM responses WHERE source = 'import'").await, 2);
         assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'import' AND outcome = 'invalid'").await, 4);
     }
+
+    fn a_counsellor_imports_from_the_page(s) {
+        let w = s.world().await;
+        assert_eq!(s.get(Some(&w.c1), "/import").await.status, StatusCode::OK);
+        let csv = "client,session,date,instrument,relationship,goals,approach,overall\nNEW-9,1,2026-11-02,srs,9,9,9,9\n";
+        let r = s.req(Method::POST, "/import").by(Some(&w.c1))
+            .multipart(&[("csrf", w.c1.csrf.as_str()), ("format", "csv")], "old-system.csv", csv)
+            .send().await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(r.html().contains("Imported 1 answer (1 new client)."));
+        let bad = "client,session,date,instrument,relationship,goals,approach,overall\nNEW-9,2,2026-11-02,srs,9,99,9,9\n";
+        let r = s.req(Method::POST, "/import").by(Some(&w.c1))
+            .multipart(&[("csrf", w.c1.csrf.as_str()), ("format", "csv")], "old-system.csv", bad)
+            .send().await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.html().contains("old-system.csv"), "names the file");
+        assert_eq!(s.count("SELECT COUNT(*) FROM responses").await, 1);
+    }
 }

@@ -88,4 +88,24 @@ on_both! {
         let r = s.req(Method::GET, "/api/v1/users").header("authorization", &format!("Bearer {secret}")).send().await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
+
+    fn an_admin_manages_tokens_on_the_data_page(s) {
+        let w = s.world().await;
+        let page = s.get(Some(&w.admin), "/admin/data").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.html().contains("/api/v1/export/research?format=csv"));
+        let r = s.post_form(&w.admin, "/admin/tokens", &[("name", "EHR pull"), ("scope", "read")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let html = r.html();
+        let secret = html.split("<code id=\"secret\">").nth(1).and_then(|t| t.split('<').next()).unwrap().to_string();
+        assert!(secret.starts_with("rpt_"));
+        assert_eq!(with_token(s, &secret, Method::GET, "/api/v1/export?format=csv").await.status, StatusCode::OK);
+        // Shown once: the page does not show it again.
+        assert!(!s.get(Some(&w.admin), "/admin/data").await.html().contains(&secret));
+        let id = s.count("SELECT id FROM api_tokens").await;
+        let r = s.post_form(&w.admin, &format!("/admin/tokens/{id}/revoke"), &[]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(with_token(s, &secret, Method::GET, "/api/v1/export?format=csv").await.status, StatusCode::UNAUTHORIZED);
+        assert!(s.get(Some(&w.admin), "/admin/data").await.html().contains("revoked"));
+    }
 }
