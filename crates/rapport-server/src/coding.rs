@@ -7,7 +7,9 @@
 //! once, on the first job) and stores the coded session. A row a crash left `running`
 //! is queued again when the server starts, so every acknowledged upload is coded. The
 //! worker sleeps until an upload wakes it, and looks at the table every half minute
-//! anyway (another process sharing a PostgreSQL database may have queued work).
+//! anyway (another process sharing a PostgreSQL database may have queued work). Two
+//! processes never claim the same row; a process that starts while another is coding
+//! queues that row again, and it is then coded twice, to the same result.
 //!
 //! Progress (stage and steps) is kept in memory per job for the job's page and
 //! `GET /api/v1/jobs/{id}`. Logs name jobs by id, never their text.

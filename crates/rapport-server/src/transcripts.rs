@@ -327,23 +327,33 @@ pub async fn requeue_running(db: &Db) -> Result<u64, DbError> {
 
 /// Claims the oldest queued job, marking it running.
 pub async fn claim_next(db: &Db) -> Result<Option<Claimed>, DbError> {
-    let mut tx = db.write().await?;
-    let next = run!(
-        &mut tx,
-        fetch_optional,
-        sqlx::query_as::<_, Claimed>(
-            "SELECT id, format, file_name, counselors, body FROM transcripts \
-             WHERE state = 'queued' AND body IS NOT NULL ORDER BY id LIMIT 1"
-        )
-    )?;
-    if let Some(job) = &next {
-        exec!(
+    // Another server process sharing a PostgreSQL database may claim the same row
+    // between the two statements: then it is theirs, and this worker takes the next.
+    loop {
+        let mut tx = db.write().await?;
+        let Some(job) = run!(
             &mut tx,
-            sqlx::query("UPDATE transcripts SET state = 'running' WHERE id = $1").bind(job.id)
+            fetch_optional,
+            sqlx::query_as::<_, Claimed>(
+                "SELECT id, format, file_name, counselors, body FROM transcripts \
+                 WHERE state = 'queued' AND body IS NOT NULL ORDER BY id LIMIT 1"
+            )
+        )?
+        else {
+            return Ok(None);
+        };
+        let claimed = exec!(
+            &mut tx,
+            sqlx::query(
+                "UPDATE transcripts SET state = 'running' WHERE id = $1 AND state = 'queued'"
+            )
+            .bind(job.id)
         )?;
+        if claimed == 1 {
+            tx.commit().await?;
+            return Ok(Some(job));
+        }
     }
-    tx.commit().await?;
-    Ok(next)
 }
 
 /// Stores a job's result (unless the transcript was deleted meanwhile).

@@ -524,6 +524,12 @@ impl Req {
         )
     }
 
+    /// A raw body of bytes (the content type set separately).
+    pub fn raw_bytes(mut self, body: Vec<u8>) -> Req {
+        self.body = Body::from(body);
+        self
+    }
+
     /// A raw body (the content type set separately).
     pub fn raw(mut self, body: &str) -> Req {
         self.body = Body::from(body.to_string());

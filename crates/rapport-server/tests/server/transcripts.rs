@@ -101,6 +101,48 @@ on_both! {
         );
     }
 
+    fn damaged_uploads_are_refused_or_coded_never_a_crash(s) {
+        use rand::{Rng, SeedableRng};
+        let w = s.world().await;
+        s.consent(&w.c1, w.client_c1, "transcripts").await;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        let formats = ["vtt", "srt", "txt", "csv", "json"];
+        let mut stored = 0;
+        for case in 0..150u32 {
+            // A real session cut, with bytes flipped, inserted or dropped.
+            let mut bytes = SESSION.as_bytes().to_vec();
+            bytes.truncate(rng.random_range(0..=bytes.len()));
+            for _ in 0..rng.random_range(0..6) {
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = rng.random_range(0..bytes.len());
+                match rng.random_range(0..3) {
+                    0 => bytes[at] = rng.random(),
+                    1 => bytes.insert(at, rng.random()),
+                    _ => {
+                        bytes.remove(at);
+                    }
+                }
+            }
+            let format = formats[rng.random_range(0..formats.len())];
+            let session = 100 + case;
+            let r = s.req(Method::POST, &format!("/api/v1/clients/{}/sessions/{session}/transcript?format={format}", w.client_c1))
+                .by(Some(&w.c1)).csrf(&w.c1).header("content-type", "application/octet-stream")
+                .raw_bytes(bytes.clone()).send().await;
+            match r.status {
+                StatusCode::ACCEPTED => stored += 1,
+                StatusCode::UNPROCESSABLE_ENTITY => {
+                    let error = r.json()["error"].as_str().unwrap_or_default().to_string();
+                    assert!(error.contains(&format!("session-{session}.{format}")), "names the file: {error}");
+                }
+                other => panic!("case {case} ({format}): {other} {}", r.text()),
+            }
+            assert_eq!(s.count("SELECT COUNT(*) FROM transcripts").await, stored, "case {case}");
+        }
+        assert!(stored > 0 && stored < 150, "{stored} of 150 accepted");
+    }
+
     fn a_bad_upload_names_the_line_and_stores_nothing(s) {
         let w = s.world().await;
         s.consent(&w.c1, w.client_c1, "transcripts").await;
