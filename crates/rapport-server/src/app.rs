@@ -545,9 +545,9 @@ fn table() -> Vec<(Route, MethodRouter<AppState>)> {
             r(
                 Method::POST,
                 "/api/v1/import",
-                Clinician,
+                Signed,
                 true,
-                "Import answers ?format=csv|fhir (the body is the file) for the caller's clients; any bad row and nothing is imported",
+                "Import answers ?format=csv|fhir (the body is the file): a counsellor's own clients (new codes become theirs), or an admin's or token's for clients the clinic has; any bad row and nothing is imported",
             ),
             post(exchange::import).layer(counselling::upload_limit()),
         ),

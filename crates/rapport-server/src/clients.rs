@@ -209,6 +209,21 @@ pub async fn in_clinic(db: &Db, clinic: i64, id: i64) -> Result<Option<Client>, 
     )
 }
 
+/// Every client of a clinic, code to id (for imports by an admin or an integration).
+pub async fn of_clinic(
+    db: &Db,
+    clinic: i64,
+) -> Result<std::collections::BTreeMap<String, i64>, DbError> {
+    Ok(run!(
+        db,
+        fetch_all,
+        sqlx::query_as::<_, (String, i64)>("SELECT code, id FROM clients WHERE clinic_id = $1")
+            .bind(clinic)
+    )?
+    .into_iter()
+    .collect())
+}
+
 /// A client's consent events, oldest first.
 pub async fn consents(db: &Db, client: i64) -> Result<Vec<ConsentEvent>, DbError> {
     run!(

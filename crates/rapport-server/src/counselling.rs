@@ -223,6 +223,16 @@ async fn accept(
     if upload.bytes.is_empty() {
         return Err(AppError::item("file", format!("{name} is empty")));
     }
+    if upload
+        .counselor
+        .as_ref()
+        .is_some_and(|c| c.chars().count() > 100)
+    {
+        return Err(AppError::item(
+            "counselor",
+            "the counsellor's name is at most 100 characters",
+        ));
+    }
     let counselors: Vec<String> = upload.counselor.iter().cloned().collect();
     let options = ReadOptions {
         counselor_names: counselors.clone(),
@@ -348,14 +358,39 @@ fn job_json(state: &AppState, t: &TranscriptRecord) -> Value {
 pub async fn job(
     State(state): State<AppState>,
     caller: Caller,
+    address: Address,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AppError> {
-    let transcript = transcripts::by_id(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    clients::find(&state.db, &caller, transcript.client_id, Intent::Read)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(transcript) = transcripts::by_id(&state.db, id).await? else {
+        audit(
+            &state,
+            &caller,
+            &address,
+            "job.view",
+            &format!("job:{id}"),
+            Outcome::NotFound,
+        )
+        .await?;
+        return Err(AppError::NotFound);
+    };
+    client_for(
+        &state,
+        &caller,
+        &address,
+        transcript.client_id,
+        Intent::Read,
+        "job.view",
+    )
+    .await?;
+    audit(
+        &state,
+        &caller,
+        &address,
+        "job.view",
+        &format!("client:{}", transcript.client_id),
+        Outcome::Ok,
+    )
+    .await?;
     Ok(Json(job_json(&state, &transcript)))
 }
 
@@ -394,16 +429,29 @@ fn parse_stored<T: serde::de::DeserializeOwned>(
     text.as_deref()
         .map(serde_json::from_str)
         .transpose()
-        .map_err(|e| AppError::Internal(format!("reading a stored {what}: {e}")))
+        .map_err(|e| stored_json_error(what, &e))
 }
 
-/// The client's scored answers of one session.
+/// A stored JSON column that cannot be read back: said by kind and position only, as
+/// serde's own message may quote the stored value (an utterance's text) and this goes to
+/// the log.
+pub fn stored_json_error(what: &str, e: &serde_json::Error) -> AppError {
+    AppError::Internal(format!(
+        "reading a stored {what}: {:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    ))
+}
+
+/// The client's scored answers of one session (the client is of `clinic`).
 async fn session_measures(
     state: &AppState,
+    clinic: i64,
     client: &Client,
     session: u32,
 ) -> Result<Vec<rapport_measures::ScoredResponse>, AppError> {
-    let (_, caseload) = api::scored_caseload(state, client_clinic(client, state).await?).await?;
+    let (_, caseload) = api::scored_caseload(state, clinic).await?;
     Ok(caseload
         .scored
         .responses
@@ -411,15 +459,6 @@ async fn session_measures(
         .filter(|r| r.client == client.code && r.session == session)
         .cloned()
         .collect())
-}
-
-async fn client_clinic(client: &Client, state: &AppState) -> Result<i64, AppError> {
-    crate::db::run!(
-        &state.db,
-        fetch_one,
-        sqlx::query_scalar::<_, i64>("SELECT clinic_id FROM clients WHERE id = $1").bind(client.id)
-    )
-    .map_err(Into::into)
 }
 
 /// `GET /api/v1/clients/{id}/sessions/{n}`: `{"coded": <the analyze JSON session> or
@@ -432,7 +471,7 @@ pub async fn get_session(
 ) -> Result<Json<Value>, AppError> {
     let client = client_for(&state, &caller, &address, id, Intent::Read, "session.view").await?;
     let parts = session_parts(&state, &client, session).await?;
-    let measures = session_measures(&state, &client, session).await?;
+    let measures = session_measures(&state, caller.clinic_id, &client, session).await?;
     let comments = comments::of_session(&state.db, client.id, session).await?;
     audit(
         &state,
@@ -543,7 +582,10 @@ async fn comment_for(
         Outcome::Ok,
     )
     .await?;
-    crate::notify::comment_left(state, client.id, caller.user_id).await?;
+    // The comment is stored: a mail that cannot be sent is logged, not the caller's error.
+    if let Err(e) = crate::notify::comment_left(state, client.id, caller.user_id).await {
+        tracing::warn!(error = %e.public_message(), "mailing a comment's notification");
+    }
     Ok(comment)
 }
 
@@ -637,7 +679,7 @@ pub async fn session_page(
 ) -> Result<Response, PageError> {
     let client = client_for(&state, &caller, &address, id, Intent::Read, "session.view").await?;
     let parts = session_parts(&state, &client, session).await?;
-    let measures = session_measures(&state, &client, session).await?;
+    let measures = session_measures(&state, caller.clinic_id, &client, session).await?;
     let comments = comments::of_session(&state.db, client.id, session).await?;
     let (settings, caseload) = api::scored_caseload(&state, caller.clinic_id).await?;
     let own = rapport_measures::TrackReport {
@@ -697,7 +739,7 @@ pub async fn session_page(
         measures => measures,
         trends_html => trends_html,
         comments => Ctx::from(minijinja::value::Serde(&comments)),
-        kept_summary => Ctx::from(minijinja::value::Serde(&parts.summary.as_ref().map(rapport_report_figures))),
+        kept_summary => Ctx::from(minijinja::value::Serde(&parts.summary.as_ref().map(kept_figures))),
     };
     api::audit(
         &state,
@@ -736,7 +778,7 @@ pub async fn session_page(
 }
 
 /// The kept figures of a session whose transcript was deleted, as `[name, value]`.
-fn rapport_report_figures(summary: &rapport_core::Summary) -> Vec<(String, String)> {
+fn kept_figures(summary: &rapport_core::Summary) -> Vec<(String, String)> {
     let show = |v: Option<f64>, percent: bool| match v {
         Some(v) if percent => format!("{v:.0} %"),
         Some(v) => format!("{v:.2}"),

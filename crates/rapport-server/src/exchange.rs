@@ -11,10 +11,11 @@
 //!   offset of their own (intervals within a client are kept), and no free text: coded
 //!   transcripts lose their utterance text and speaker names unless `text=true` asks for
 //!   the text.
-//! - **import** (`POST /api/v1/import?format=csv|fhir`, counsellors): answers from a file
-//!   (a clinic moving from files or another product) for the caller's clients, creating
-//!   clients whose codes are new. Every bad row is named by file and line; one bad row
-//!   and nothing is imported.
+//! - **import** (`POST /api/v1/import?format=csv|fhir`): answers from a file (a clinic
+//!   moving from files or another product) for a counsellor's own clients, creating
+//!   clients whose codes are new; or, for an admin or an integration's API token (an EHR
+//!   pushing scores), for clients the clinic already has. Every bad row is named by file
+//!   and line; one bad row and nothing is imported.
 //!
 //! Every export and import is audited, per client or for the clinic.
 
@@ -108,7 +109,7 @@ fn read_coded(rows: &[CodedRow]) -> Result<Vec<(String, i64, CodedSession)>, App
     rows.iter()
         .map(|r| {
             let session: CodedSession = serde_json::from_str(&r.coded)
-                .map_err(|e| AppError::Internal(format!("reading a stored coded session: {e}")))?;
+                .map_err(|e| crate::counselling::stored_json_error("coded session", &e))?;
             Ok((r.code.clone(), r.session_number, session))
         })
         .collect()
@@ -206,17 +207,66 @@ pub async fn export(
     } else {
         responses::of_clinic(&state.db, caller.clinic_id).await?
     };
-    let sessions = read_coded(&coded_sessions(&state.db, caller.clinic_id, client_id).await?)?
-        .into_iter()
-        .map(|(_, _, s)| s)
-        .collect();
+    let coded = read_coded(&coded_sessions(&state.db, caller.clinic_id, client_id).await?)?;
+    let coded_codes: Vec<String> = coded.iter().map(|(c, _, _)| c.clone()).collect();
+    let sessions = coded.into_iter().map(|(_, _, s)| s).collect();
     let stem = match &code {
         Some(code) => format!("rapport-{code}"),
         None => "rapport-clinic".to_string(),
     };
     let response = render(query.format, &answers, sessions, &state.registry, &stem)?;
-    audit(&state, &caller, &address, act, &object, Outcome::Ok).await?;
+    if client_id > 0 {
+        audit(&state, &caller, &address, act, &object, Outcome::Ok).await?;
+    } else {
+        // The whole clinic: an entry for each client whose data left.
+        let mut codes: Vec<String> = answers.iter().map(|a| a.client.clone()).collect();
+        codes.extend(coded_codes);
+        audit_each(&state, &caller, &address, act, &codes).await?;
+    }
     Ok(response)
+}
+
+/// Audits `action` once per client among `codes` (client codes of the caller's clinic),
+/// in one transaction.
+async fn audit_each(
+    state: &AppState,
+    caller: &Caller,
+    address: &Address,
+    action: &str,
+    codes: &[String],
+) -> Result<(), AppError> {
+    let ids = clients::of_clinic(&state.db, caller.clinic_id).await?;
+    let mut touched: Vec<i64> = codes.iter().filter_map(|c| ids.get(c).copied()).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    let now = state.clock.now();
+    let mut tx = state.db.write().await?;
+    if touched.is_empty() {
+        crate::audit::record(
+            &mut tx,
+            now,
+            crate::api::actor(caller),
+            action,
+            "clinic",
+            &address.0,
+            Outcome::Ok,
+        )
+        .await?;
+    }
+    for id in touched {
+        crate::audit::record(
+            &mut tx,
+            now,
+            crate::api::actor(caller),
+            action,
+            &format!("client:{id}"),
+            &address.0,
+            Outcome::Ok,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The largest shift of a client's dates, either way, in days.
@@ -295,13 +345,22 @@ pub async fn research_export(
             Ok(a)
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    let sessions = coded
+    let mut answers = answers;
+    let mut sessions = coded
         .into_iter()
         .map(|(code, n, session)| {
             let s = stand_ins.get(&code).ok_or_else(missing)?;
-            Ok(de_identify_session(session, s, n, query.text))
+            Ok((
+                s.code.clone(),
+                n,
+                de_identify_session(session, s, n, query.text),
+            ))
         })
         .collect::<Result<Vec<_>, AppError>>()?;
+    // In the stand-ins' order, so the rows' order gives away nothing of the real codes.
+    answers.sort_by(|a, b| (&a.client, a.session).cmp(&(&b.client, b.session)));
+    sessions.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let sessions = sessions.into_iter().map(|(_, _, s)| s).collect();
     let response = render(
         query.format,
         &answers,
@@ -309,19 +368,12 @@ pub async fn research_export(
         &state.registry,
         "rapport-research",
     )?;
-    audit(
-        &state,
-        &caller,
-        &address,
-        if query.text {
-            "export.research_with_text"
-        } else {
-            "export.research"
-        },
-        "clinic",
-        Outcome::Ok,
-    )
-    .await?;
+    let act = if query.text {
+        "export.research_with_text"
+    } else {
+        "export.research"
+    };
+    audit_each(&state, &caller, &address, act, &codes).await?;
     Ok(response)
 }
 
@@ -374,16 +426,29 @@ async fn import_for(
     if loaded.responses.is_empty() {
         return Err(AppError::item("file", format!("{file} holds no answers")));
     }
-    // Every client code: the caller's own, or new (created as theirs).
-    let mine: BTreeMap<String, i64> = clients::visible(&state.db, caller)
-        .await?
-        .into_iter()
-        .filter(|c| c.counsellor == caller.user_id)
-        .map(|c| (c.code, c.id))
-        .collect();
+    // Every client code: a counsellor's own, or new (created as theirs); for an admin
+    // (an integration's token), a client the clinic already has.
+    let admin = caller.role() == Role::Admin;
+    let mine: BTreeMap<String, i64> = if admin {
+        clients::of_clinic(&state.db, caller.clinic_id).await?
+    } else {
+        clients::visible(&state.db, caller)
+            .await?
+            .into_iter()
+            .filter(|c| c.counsellor == caller.user_id)
+            .map(|c| (c.code, c.id))
+            .collect()
+    };
     let mut problems = Vec::new();
     for code in loaded.responses.iter().map(|r| &r.client) {
-        if !mine.contains_key(code) && !clients::valid_code(code) {
+        if mine.contains_key(code) {
+            continue;
+        }
+        if admin {
+            problems.push(format!(
+                "{file}: the clinic has no client {code:?}; a counsellor adds the client first"
+            ));
+        } else if !clients::valid_code(code) {
             problems.push(format!(
                 "{file}: client {code:?} is not a client code (1 to 40 letters, digits, '-' or '_')"
             ));
@@ -407,7 +472,7 @@ async fn import_for(
                 return Err(AppError::item(
                     "file",
                     format!(
-                        "{file}: client {:?} is another counsellor's in this clinic; import only your own clients' answers",
+                        "{file}: client {:?} is not one of your clients, and its code is taken in this clinic; import your own clients' answers",
                         response.client
                     ),
                 ));
@@ -471,10 +536,10 @@ async fn import_for(
     ))
 }
 
-/// `POST /api/v1/import?format=csv|fhir&name=FILE` (counsellors): answers for the
-/// caller's clients (new codes become new clients of theirs) -> 201 `{"responses",
-/// "clients_created", "notices"}`; any bad row -> 422 naming file and line, nothing
-/// stored.
+/// `POST /api/v1/import?format=csv|fhir&name=FILE`: answers for the caller's clients (a
+/// counsellor's new codes become new clients of theirs; an admin's, or an integration's
+/// token's, must be clients the clinic has) -> 201 `{"responses", "clients_created",
+/// "notices"}`; any bad row -> 422 naming file and line, nothing stored.
 pub async fn import(
     State(state): State<AppState>,
     caller: Caller,

@@ -77,11 +77,17 @@ fn alert_key(a: &crate::alerts::Alert) -> String {
     )
 }
 
-/// The caller's notifications (new first) and the alert keys among them.
+/// What a user has been shown: the alerts' keys, and the newest comment's time.
+pub struct Shown {
+    alerts: Vec<String>,
+    newest_comment: Option<i64>,
+}
+
+/// The caller's notifications (new first) and what they show.
 pub async fn of_caller(
     state: &AppState,
     caller: &Caller,
-) -> Result<(Vec<Notification>, Vec<String>), AppError> {
+) -> Result<(Vec<Notification>, Shown), AppError> {
     let alerts = api::open_alerts(state, caller).await?;
     let seen: HashSet<String> = run!(
         &state.db,
@@ -129,6 +135,7 @@ pub async fn of_caller(
         .bind(caller.user_id)
         .bind(since)
     )?;
+    let newest_comment = comments.iter().map(|c| c.created_at).max();
     for c in comments {
         list.push(Notification {
             kind: "comment",
@@ -144,13 +151,20 @@ pub async fn of_caller(
         });
     }
     list.sort_by_key(|n| !n.new);
-    Ok((list, keys))
+    Ok((
+        list,
+        Shown {
+            alerts: keys,
+            newest_comment,
+        },
+    ))
 }
 
-/// Marks the caller's alerts `keys` and every comment up to now seen.
-async fn mark_seen(db: &Db, user: i64, keys: &[String], now: i64) -> Result<(), DbError> {
+/// Marks what the caller was shown seen: the alerts, and comments up to the newest
+/// shown (one made while the list was read stays new).
+async fn mark_seen(db: &Db, user: i64, shown: &Shown, now: i64) -> Result<(), DbError> {
     let mut tx = db.write().await?;
-    for key in keys {
+    for key in &shown.alerts {
         exec!(
             &mut tx,
             sqlx::query(
@@ -162,15 +176,18 @@ async fn mark_seen(db: &Db, user: i64, keys: &[String], now: i64) -> Result<(), 
             .bind(now)
         )?;
     }
-    exec!(
-        &mut tx,
-        sqlx::query(
-            "INSERT INTO comment_marks (user_id, seen_until) VALUES ($1, $2) \
-             ON CONFLICT (user_id) DO UPDATE SET seen_until = $2"
-        )
-        .bind(user)
-        .bind(now)
-    )?;
+    if let Some(until) = shown.newest_comment {
+        exec!(
+            &mut tx,
+            sqlx::query(
+                "INSERT INTO comment_marks (user_id, seen_until) VALUES ($1, $2) \
+                 ON CONFLICT (user_id) DO UPDATE SET seen_until = $2 \
+                 WHERE comment_marks.seen_until < $2"
+            )
+            .bind(user)
+            .bind(until)
+        )?;
+    }
     tx.commit().await
 }
 
@@ -197,8 +214,8 @@ pub async fn list(
 
 /// `POST /api/v1/notifications/seen`: marks every current notification seen.
 pub async fn seen(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, AppError> {
-    let (_, keys) = of_caller(&state, &caller).await?;
-    mark_seen(&state.db, caller.user_id, &keys, state.clock.now()).await?;
+    let (_, shown) = of_caller(&state, &caller).await?;
+    mark_seen(&state.db, caller.user_id, &shown, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -208,7 +225,7 @@ pub async fn page(
     caller: Caller,
     address: Address,
 ) -> Result<Response, PageError> {
-    let (list, keys) = of_caller(&state, &caller).await?;
+    let (list, shown) = of_caller(&state, &caller).await?;
     audit(
         &state,
         &caller,
@@ -224,7 +241,7 @@ pub async fn page(
         Some(&caller),
         context! { notifications => minijinja::value::Serde(&list) },
     )?;
-    mark_seen(&state.db, caller.user_id, &keys, state.clock.now()).await?;
+    mark_seen(&state.db, caller.user_id, &shown, state.clock.now()).await?;
     Ok(response)
 }
 

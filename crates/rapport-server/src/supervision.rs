@@ -113,6 +113,9 @@ pub struct Practice {
     pub outcomes: Vec<OutcomeFigures>,
     /// R:Q against the client's SRS of the same session.
     pub reflections_and_srs: Together,
+    /// The ids of the clients on the caseload (for the audit log).
+    #[serde(skip)]
+    pub client_ids: Vec<i64>,
 }
 
 /// Reads one figure of a session's summary.
@@ -168,7 +171,7 @@ pub fn practice(
         .iter()
         .map(|row| {
             let summary: Summary = serde_json::from_str(&row.summary)
-                .map_err(|e| AppError::Internal(format!("reading a stored summary: {e}")))?;
+                .map_err(|e| crate::counselling::stored_json_error("summary", &e))?;
             let srs = scored
                 .iter()
                 .find(|r| {
@@ -259,6 +262,7 @@ pub fn practice(
         sessions,
         alliance,
         outcomes,
+        client_ids: Vec::new(),
     })
 }
 
@@ -278,25 +282,66 @@ async fn practice_of(
     counsellor: &User,
     clinic: i64,
 ) -> Result<Practice, AppError> {
-    let codes: Vec<String> = crate::db::run!(
+    let caseload: Vec<(i64, String)> = crate::db::run!(
         &state.db,
         fetch_all,
-        sqlx::query_scalar::<_, String>(
-            "SELECT code FROM clients WHERE clinic_id = $1 AND counsellor_id = $2 ORDER BY code"
+        sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, code FROM clients WHERE clinic_id = $1 AND counsellor_id = $2 ORDER BY code"
         )
         .bind(clinic)
         .bind(counsellor.id)
     )?;
+    let codes: Vec<String> = caseload.iter().map(|(_, c)| c.clone()).collect();
     let rows = transcripts::summaries_of_counsellor(&state.db, clinic, counsellor.id).await?;
-    let (_, caseload) = api::scored_caseload(state, clinic).await?;
-    practice(
+    let (_, scored) = api::scored_caseload(state, clinic).await?;
+    let mut practice = practice(
         counsellor,
         &codes,
         &rows,
-        &caseload.scored.responses,
-        &caseload.tracked,
+        &scored.scored.responses,
+        &scored.tracked,
         &state.registry,
-    )
+    )?;
+    practice.client_ids = caseload.iter().map(|(id, _)| *id).collect();
+    Ok(practice)
+}
+
+/// Audits a view of practices: one entry per client whose data they summarise.
+async fn audit_practices(
+    state: &AppState,
+    caller: &Caller,
+    address: &Address,
+    action: &str,
+    practices: &[&Practice],
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let mut tx = state.db.write().await?;
+    for p in practices {
+        crate::audit::record(
+            &mut tx,
+            now,
+            api::actor(caller),
+            action,
+            &format!("user:{}", p.counsellor),
+            &address.0,
+            Outcome::Ok,
+        )
+        .await?;
+        for id in &p.client_ids {
+            crate::audit::record(
+                &mut tx,
+                now,
+                api::actor(caller),
+                action,
+                &format!("client:{id}"),
+                &address.0,
+                Outcome::Ok,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Finds the counsellor for the caller, auditing a refusal.
@@ -338,15 +383,7 @@ pub async fn get_practice(
 ) -> Result<Json<Practice>, AppError> {
     let counsellor = allowed(&state, &caller, &address, id).await?;
     let practice = practice_of(&state, &counsellor, caller.clinic_id).await?;
-    audit(
-        &state,
-        &caller,
-        &address,
-        "practice.view",
-        &format!("user:{id}"),
-        Outcome::Ok,
-    )
-    .await?;
+    audit_practices(&state, &caller, &address, "practice.view", &[&practice]).await?;
     Ok(Json(practice))
 }
 
@@ -374,15 +411,8 @@ pub async fn list(
     for person in followed(&state, &caller).await? {
         all.push(practice_of(&state, &person, caller.clinic_id).await?);
     }
-    audit(
-        &state,
-        &caller,
-        &address,
-        "practice.list",
-        "supervision",
-        Outcome::Ok,
-    )
-    .await?;
+    let shown: Vec<&Practice> = all.iter().collect();
+    audit_practices(&state, &caller, &address, "practice.list", &shown).await?;
     Ok(Json(json!({ "counsellors": all })))
 }
 
@@ -445,20 +475,13 @@ pub async fn list_page(
     caller: Caller,
     address: Address,
 ) -> Result<Response, PageError> {
-    let mut rows = Vec::new();
+    let mut practices = Vec::new();
     for person in followed(&state, &caller).await? {
-        let p = practice_of(&state, &person, caller.clinic_id).await?;
-        rows.push(headline(&p));
+        practices.push(practice_of(&state, &person, caller.clinic_id).await?);
     }
-    audit(
-        &state,
-        &caller,
-        &address,
-        "practice.list",
-        "supervision",
-        Outcome::Ok,
-    )
-    .await?;
+    let rows: Vec<minijinja::Value> = practices.iter().map(headline).collect();
+    let shown: Vec<&Practice> = practices.iter().collect();
+    audit_practices(&state, &caller, &address, "practice.list", &shown).await?;
     Ok(render(
         StatusCode::OK,
         "server/supervision.html",
@@ -527,15 +550,7 @@ pub async fn practice_page(
             p.reflections_and_srs.sessions
         ),
     };
-    audit(
-        &state,
-        &caller,
-        &address,
-        "practice.view",
-        &format!("user:{id}"),
-        Outcome::Ok,
-    )
-    .await?;
+    audit_practices(&state, &caller, &address, "practice.view", &[&p]).await?;
     Ok(render(
         StatusCode::OK,
         "server/practice.html",

@@ -2,11 +2,12 @@
 //! read-only (`GET` only) or read-write, stored as the SHA-256 of the secret (shown
 //! once), and sent as `Authorization: Bearer rpt_...` on `/api/v1` routes.
 //!
-//! A token acts for its clinic with the rights of the admin who made it, and stops
-//! working when it is revoked or that admin is deactivated. It cannot sign out, change a
-//! password or manage tokens (those need a signed-in admin), it never reaches the pages,
-//! and it needs no CSRF token (it is not a cookie a browser sends by itself). Every call
-//! made with it is audited as `token:ID`.
+//! A token acts for its clinic as the admin who made it, on a few routes only
+//! ([`TOKEN_ROUTES`]): the clinic's exports, and (read-write) the import of answers for
+//! clients the clinic already has. It stops working when it is revoked or that admin is
+//! deactivated. It manages no users, settings, passwords or tokens, never reaches the
+//! pages, and needs no CSRF token (it is not a cookie a browser sends by itself). Every
+//! call made with it is audited as `token:ID`.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -77,11 +78,19 @@ from_row!(TokenInfo {
     last_used_at
 });
 
+/// The routes a token may call: the exports (read) and the import of answers for the
+/// clinic's existing clients (read-write). Nothing else: a token manages no users,
+/// settings, tokens or passwords, so it cannot make itself more than it is.
+pub const TOKEN_ROUTES: [&str; 4] = [
+    "/api/v1/me",
+    "/api/v1/export",
+    "/api/v1/export/research",
+    "/api/v1/import",
+];
+
 /// Whether a token may call `route` at all (its scope aside).
 pub fn may_call(route: &Route) -> bool {
-    route.api
-        && !matches!(route.path, "/api/v1/logout" | "/api/v1/password")
-        && !route.path.starts_with("/api/v1/tokens")
+    route.api && TOKEN_ROUTES.contains(&route.path)
 }
 
 /// Whether `scope` allows `route`'s method.

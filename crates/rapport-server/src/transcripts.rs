@@ -147,7 +147,7 @@ pub async fn insert(tx: &mut Tx, upload: &Upload<'_>, now: i64) -> Result<Option
     let counselors = serde_json::to_string(upload.counselors).unwrap_or_else(|_| "[]".into());
     let notices = serde_json::to_string(upload.notices).unwrap_or_else(|_| "[]".into());
     let body = base64::engine::general_purpose::STANDARD.encode(upload.bytes);
-    let id = run!(
+    let inserted = run!(
         &mut *tx,
         fetch_one,
         sqlx::query_scalar::<_, i64>(
@@ -164,8 +164,13 @@ pub async fn insert(tx: &mut Tx, upload: &Upload<'_>, now: i64) -> Result<Option
         .bind(body)
         .bind(upload.by)
         .bind(now)
-    )?;
-    Ok(Some(id))
+    );
+    match inserted {
+        Ok(id) => Ok(Some(id)),
+        // Another upload to the same session committed first (PostgreSQL).
+        Err(e) if e.is_duplicate() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The transcript of a client's session.
@@ -356,7 +361,8 @@ pub async fn claim_next(db: &Db) -> Result<Option<Claimed>, DbError> {
     }
 }
 
-/// Stores a job's result (unless the transcript was deleted meanwhile).
+/// Stores a job's result (unless the transcript was deleted meanwhile, or another
+/// worker finished it first).
 pub async fn finish(
     db: &Db,
     id: i64,
@@ -369,7 +375,8 @@ pub async fn finish(
         &mut tx,
         sqlx::query(
             "UPDATE transcripts SET state = 'done', error = NULL, coded = $2, summary = $3, \
-             accuracy = $4, utterances = $5, coded_at = $6 WHERE id = $1 AND deleted_at IS NULL"
+             accuracy = $4, utterances = $5, coded_at = $6 \
+             WHERE id = $1 AND deleted_at IS NULL AND state = 'running'"
         )
         .bind(id)
         .bind(result.coded.as_deref())
@@ -381,14 +388,17 @@ pub async fn finish(
     tx.commit().await
 }
 
-/// Marks a job failed, with why.
+/// Marks a job failed, with why (unless it was finished meanwhile).
 pub async fn fail(db: &Db, id: i64, error: &str) -> Result<(), DbError> {
     let mut tx = db.write().await?;
     exec!(
         &mut tx,
-        sqlx::query("UPDATE transcripts SET state = 'failed', error = $2 WHERE id = $1")
-            .bind(id)
-            .bind(error)
+        sqlx::query(
+            "UPDATE transcripts SET state = 'failed', error = $2, coded = NULL \
+             WHERE id = $1 AND state = 'running'"
+        )
+        .bind(id)
+        .bind(error)
     )?;
     tx.commit().await
 }
@@ -406,7 +416,8 @@ pub async fn delete(tx: &mut Tx, id: i64, now: i64) -> Result<bool, DbError> {
     let cleared = exec!(
         &mut *tx,
         sqlx::query(
-            "UPDATE transcripts SET body = NULL, coded = NULL, notices = '[]', deleted_at = $2 \
+            "UPDATE transcripts SET body = NULL, coded = NULL, notices = '[]', counselors = '[]', \
+             file_name = 'deleted', error = NULL, deleted_at = $2 \
              WHERE id = $1 AND deleted_at IS NULL"
         )
         .bind(id)

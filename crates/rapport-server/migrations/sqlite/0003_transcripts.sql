@@ -10,7 +10,9 @@
 -- cross-validated agreement with experts, which the report states.
 
 CREATE TABLE transcripts (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: an id is never reused, so a worker finishing a deleted row's job
+    -- can never write into a later upload's row.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     client_id INTEGER NOT NULL REFERENCES clients (id),
     session_number INTEGER NOT NULL CHECK (session_number >= 0),
     format TEXT NOT NULL CHECK (format IN ('vtt', 'srt', 'txt', 'csv', 'json')),

@@ -84,7 +84,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/clients/{id}/sessions/{n}/comments", "clinician"),
     ("GET", "/api/v1/export", "signed"),
     ("GET", "/api/v1/export/research", "admin"),
-    ("POST", "/api/v1/import", "clinician"),
+    ("POST", "/api/v1/import", "signed"),
     ("GET", "/import", "clinician"),
     ("POST", "/import", "clinician"),
     ("GET", "/admin/data", "admin"),

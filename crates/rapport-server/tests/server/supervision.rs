@@ -116,7 +116,9 @@ on_both! {
         assert!(html.contains("Reflections and the client's alliance"));
         assert!(html.contains(&format!("href=\"/clients/{}/sessions/5\"", w.client_c1)));
         assert!(html.contains("<td class=\"num\">38</td>"), "session 5's SRS beside its figures");
-        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'practice.view' AND outcome = 'ok'").await, 3);
+        // Each view is audited for the counsellor and for every client it summarises.
+        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'practice.view' AND outcome = 'ok' AND object LIKE 'user:%'").await, 3);
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM audit WHERE action = 'practice.view' AND object = 'client:{}'", w.client_c1)).await, 3);
         assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'practice.view' AND outcome = 'not_found'").await, 2);
     }
 

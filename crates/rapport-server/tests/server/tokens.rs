@@ -34,11 +34,13 @@ on_both! {
         let r = with_token(s, &secret, Method::GET, "/api/v1/export?format=fhir").await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         assert!(r.text().contains("QuestionnaireResponse"));
-        // Read-only: no changes, and none of the routes a token never calls.
-        let r = s.req(Method::POST, "/api/v1/users").header("authorization", &format!("Bearer {secret}"))
-            .json(&json!({"email": "x@a.org", "name": "X", "role": "counsellor", "password": "a long enough passphrase"}))
+        // Read-only: no import, and none of the routes a token never calls.
+        let r = s.req(Method::POST, "/api/v1/import?format=csv").header("authorization", &format!("Bearer {secret}"))
+            .header("content-type", "text/csv")
+            .raw("client,session,date,instrument,relationship,goals,approach,overall\nC1-001,2,2026-11-09,srs,9,9,9,9\n")
             .send().await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(with_token(s, &secret, Method::GET, "/api/v1/users").await.status, StatusCode::FORBIDDEN);
         for (method, path) in [(Method::GET, "/api/v1/tokens"), (Method::POST, "/api/v1/logout")] {
             let r = with_token(s, &secret, method, path).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
@@ -66,14 +68,34 @@ on_both! {
         assert!(s.count("SELECT COUNT(*) FROM audit WHERE action IN ('token.create', 'token.revoke')").await >= 3);
     }
 
-    fn a_read_write_token_changes_without_a_csrf_token_and_bad_tokens_fail(s) {
+    fn a_read_write_token_imports_without_a_csrf_token_and_bad_tokens_fail(s) {
         let w = s.world().await;
-        let r = s.post_json(&w.admin, "/api/v1/tokens", json!({"name": "HR sync", "scope": "write"})).await;
+        let r = s.post_json(&w.admin, "/api/v1/tokens", json!({"name": "EHR push", "scope": "write"})).await;
         let secret = r.json()["token"].as_str().unwrap().to_string();
-        let r = s.req(Method::POST, "/api/v1/users").header("authorization", &format!("Bearer {secret}"))
-            .json(&json!({"email": "new@a.org", "name": "New", "role": "counsellor", "password": "a long enough passphrase"}))
-            .send().await;
+        let import = |csv: &'static str| {
+            s.req(Method::POST, "/api/v1/import?format=csv")
+                .header("authorization", &format!("Bearer {secret}"))
+                .header("content-type", "text/csv")
+                .raw(csv)
+                .send()
+        };
+        // Scores for a client the clinic has; a code it does not have is refused whole.
+        let r = import("client,session,date,instrument,relationship,goals,approach,overall\nC1-001,1,2026-11-02,srs,9,9,9,9\n").await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        assert_eq!(r.json()["clients_created"], 0);
+        let r = import("client,session,date,instrument,relationship,goals,approach,overall\nC1-001,2,2026-11-09,srs,9,9,9,9\nNOBODY,1,2026-11-02,srs,9,9,9,9\n").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+        assert!(r.json()["error"].as_str().unwrap().contains("NOBODY"));
+        assert_eq!(s.count("SELECT COUNT(*) FROM responses").await, 1);
+        // Even read-write, a token manages no users, settings or tokens.
+        let r = s.req(Method::POST, "/api/v1/users").header("authorization", &format!("Bearer {secret}"))
+            .json(&json!({"email": "new@a.org", "name": "New", "role": "admin", "password": "a long enough passphrase"}))
+            .send().await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = s.req(Method::PUT, "/api/v1/settings").header("authorization", &format!("Bearer {secret}"))
+            .json(&json!({})).send().await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(s.count("SELECT COUNT(*) FROM users WHERE email = 'new@a.org'").await, 0);
         for bad in ["rpt_not-a-token", "Basic abc", "rpt_"] {
             let r = s.req(Method::GET, "/api/v1/users").header("authorization", &format!("Bearer {bad}")).send().await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{bad}");
@@ -85,7 +107,7 @@ on_both! {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         // A token dies with its admin's account.
         s.execute(&format!("UPDATE users SET active = 0 WHERE id = {}", w.admin.id)).await.unwrap();
-        let r = s.req(Method::GET, "/api/v1/users").header("authorization", &format!("Bearer {secret}")).send().await;
+        let r = s.req(Method::GET, "/api/v1/export?format=csv").header("authorization", &format!("Bearer {secret}")).send().await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
 

@@ -300,6 +300,21 @@ on_both! {
         assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'transcript.delete' AND outcome = 'not_found'").await, 1);
     }
 
+    fn a_deleted_transcripts_id_is_never_given_to_another(s) {
+        let w = s.world().await;
+        s.consent(&w.c1, w.client_c1, "transcripts").await;
+        s.consent(&w.sup, w.client_sup, "transcripts").await;
+        let first = s.upload(&w.c1, w.client_c1, 1, "format=vtt", SESSION).await.json()["job"].as_i64().unwrap();
+        // Deleted at once (whole, if not yet coded); as a worker still coding it would.
+        s.req(Method::DELETE, &format!("/api/v1/clients/{}/sessions/1/transcript", w.client_c1))
+            .by(Some(&w.c1)).csrf(&w.c1).send().await;
+        s.execute("DELETE FROM transcripts").await.unwrap();
+        let second = s.upload(&w.sup, w.client_sup, 1, "format=vtt", SESSION).await.json()["job"].as_i64().unwrap();
+        assert!(second > first, "ids are never reused: {first} then {second}");
+        // A stale worker's result for the old id lands nowhere.
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM transcripts WHERE id = {first}")).await, 0);
+    }
+
     fn a_job_a_crash_left_running_is_coded_when_the_server_starts_again(s) {
         let w = s.world().await;
         s.consent(&w.c1, w.client_c1, "transcripts").await;
