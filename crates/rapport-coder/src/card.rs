@@ -171,20 +171,22 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
                     "Session figures, each held-out session's against the figure of its expert \
                      codes: ICC(A,1) (two-way, absolute agreement, single measure), the figure \
                      counted over the most probable codes (as reports show it) and from \
-                     expected counts (each code's probability summed); and the share of \
-                     sessions whose expert figure lies inside the interval reports print."
+                     expected counts (each code's probability summed), and recalibrated (the \
+                     counted figure mapped onto the experts' scale by a line fitted on the \
+                     other folds: a session-level model, measured, not applied); and the share \
+                     of sessions whose expert figure lies inside the interval reports print."
                 )?;
                 writeln!(out)?;
                 writeln!(
                     out,
-                    "| figure | sessions | ICC, counted | ICC, expected counts | interval coverage | mean interval width |"
+                    "| figure | sessions | ICC, counted | ICC, expected counts | ICC, recalibrated | interval coverage | mean interval width |"
                 )?;
-                writeln!(out, "|---|---|---|---|---|---|")?;
+                writeln!(out, "|---|---|---|---|---|---|---|")?;
                 for s in &e.session_figures {
-                    let [counted, expected, coverage, width] = s.cells();
+                    let [counted, expected, recalibrated, coverage, width] = s.cells();
                     writeln!(
                         out,
-                        "| `{}` | {} | {counted} | {expected} | {coverage} (nominal {:.0}%) | {width} |",
+                        "| `{}` | {} | {counted} | {expected} | {recalibrated} | {coverage} (nominal {:.0}%) | {width} |",
                         s.metric.as_str(),
                         s.sessions,
                         100.0 * s.interval_level,

@@ -401,6 +401,7 @@ fn session_agreement(sessions: &[HeldOutSession], folds: usize) -> Vec<SessionFi
                     .collect();
                 IntervalScale::fit(&calibration, INTERVAL_LEVEL)
             };
+            let recalibrated = recalibrate(&scored, folds, metric);
             let (mut inside, mut widths) = (0usize, Vec::new());
             for fold in 0..folds {
                 let Some(scale) = fit(&|f| f != fold) else {
@@ -420,6 +421,7 @@ fn session_agreement(sessions: &[HeldOutSession], folds: usize) -> Vec<SessionFi
                 sessions: from_codes.len(),
                 icc_counted: icc_agreement(&from_codes),
                 icc_expected: icc_agreement(&from_expectation),
+                icc_recalibrated: icc_agreement(&recalibrated),
                 interval_level: INTERVAL_LEVEL,
                 coverage: (!widths.is_empty()).then(|| inside as f64 / widths.len() as f64),
                 mean_interval_width: (!widths.is_empty())
@@ -428,6 +430,51 @@ fn session_agreement(sessions: &[HeldOutSession], folds: usize) -> Vec<SessionFi
             }
         })
         .collect()
+}
+
+/// A session-level model of a figure: the counted figure mapped linearly onto the
+/// experts' scale (`truth = a + b * figure`, least squares), each fold's sessions mapped
+/// by the line fitted on the other folds (cross-fitting), clamped to the figure's range.
+/// `(truth, recalibrated)` of every session of `scored` (`(fold, truth, figure, _)`).
+fn recalibrate(scored: &[(usize, f64, f64, f64)], folds: usize, metric: Metric) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for fold in 0..folds {
+        let train: Vec<(f64, f64)> = scored
+            .iter()
+            .filter(|s| s.0 != fold)
+            .map(|s| (s.2, s.1))
+            .collect();
+        let Some((a, b)) = least_squares(&train) else {
+            continue;
+        };
+        for &(_, truth, value, _) in scored.iter().filter(|s| s.0 == fold) {
+            let mapped = (a + b * value).max(0.0);
+            let mapped = if metric == Metric::ReflectionToQuestionRatio {
+                mapped
+            } else {
+                mapped.min(100.0)
+            };
+            out.push((truth, mapped));
+        }
+    }
+    out
+}
+
+/// The least-squares line `y = a + b x` through `(x, y)` points; `None` below three
+/// points or where every x is the same.
+fn least_squares(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    if points.len() < 3 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| {
+        let b = sxy / sxx;
+        (my - b * mx, b)
+    })
 }
 
 /// Held-out probabilities of one head, fold by fold, scored after calibration.
@@ -561,14 +608,20 @@ impl fmt::Display for HeldOut {
             )?;
             writeln!(
                 f,
-                "  {:30} {:>8} {:>12} {:>12} {:>10} {:>8}",
-                "figure", "sessions", "ICC counted", "ICC expected", "coverage", "width"
+                "  {:30} {:>8} {:>12} {:>12} {:>12} {:>10} {:>8}",
+                "figure",
+                "sessions",
+                "ICC counted",
+                "ICC expected",
+                "ICC recal.",
+                "coverage",
+                "width"
             )?;
             for s in &self.session_figures {
-                let [counted, expected, coverage, width] = s.cells();
+                let [counted, expected, recalibrated, coverage, width] = s.cells();
                 writeln!(
                     f,
-                    "  {:30} {:>8} {counted:>12} {expected:>12} {coverage:>10} {width:>8}",
+                    "  {:30} {:>8} {counted:>12} {expected:>12} {recalibrated:>12} {coverage:>10} {width:>8}",
                     s.metric.as_str(),
                     s.sessions,
                 )?;
@@ -576,7 +629,7 @@ impl fmt::Display for HeldOut {
             if let Some(first) = self.session_figures.first() {
                 writeln!(
                     f,
-                    "  coverage: share of sessions whose expert figure lies in the {:.0}% interval; width: its mean width",
+                    "  recal.: the counted figure mapped onto the experts' scale by a line fitted on the other folds\n  coverage: share of sessions whose expert figure lies in the {:.0}% interval; width: its mean width",
                     100.0 * first.interval_level
                 )?;
             }
@@ -588,6 +641,34 @@ impl fmt::Display for HeldOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn least_squares_fits_a_line_and_refuses_a_flat_one() {
+        let (a, b) = least_squares(&[(0.0, 1.0), (1.0, 3.0), (2.0, 5.0)]).unwrap();
+        assert!((a - 1.0).abs() < 1e-12 && (b - 2.0).abs() < 1e-12);
+        assert_eq!(least_squares(&[(1.0, 1.0), (1.0, 3.0), (1.0, 5.0)]), None);
+        assert_eq!(least_squares(&[(0.0, 1.0), (1.0, 3.0)]), None);
+    }
+
+    #[test]
+    fn recalibration_maps_each_fold_by_the_others_and_clamps() {
+        // Folds 0 and 1; the truth is twice the figure everywhere.
+        let scored: Vec<(usize, f64, f64, f64)> = (0..6)
+            .map(|i| (i % 2, 2.0 * i as f64, i as f64, 1.0))
+            .collect();
+        let mapped = recalibrate(&scored, 2, Metric::ReflectionToQuestionRatio);
+        assert_eq!(mapped.len(), 6);
+        for (truth, value) in &mapped {
+            assert!((truth - value).abs() < 1e-9, "{truth} {value}");
+        }
+        // A percentage is kept within 0-100.
+        let scored: Vec<(usize, f64, f64, f64)> = (0..6)
+            .map(|i| (i % 2, 60.0 * i as f64, 10.0 * i as f64, 1.0))
+            .collect();
+        let mapped = recalibrate(&scored, 2, Metric::PercentOpenQuestions);
+        assert!(mapped.iter().all(|(_, v)| (0.0..=100.0).contains(v)));
+        assert!(mapped.iter().any(|(_, v)| *v == 100.0));
+    }
     use crate::corpus::LabelledUtterance;
     use rapport_core::Speaker;
 

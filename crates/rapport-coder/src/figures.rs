@@ -88,6 +88,10 @@ pub struct SessionFigureAgreement {
     pub icc_counted: Option<f64>,
     /// ICC(A,1) with the experts, the figure from expected counts (probabilities summed).
     pub icc_expected: Option<f64>,
+    /// ICC(A,1) with the experts, the counted figure mapped onto the experts' scale by a
+    /// line fitted on the other folds (a session-level model; measured, not shipped).
+    #[serde(default)]
+    pub icc_recalibrated: Option<f64>,
     /// The intervals' nominal level.
     pub interval_level: f64,
     /// Share of sessions whose expert figure lies inside the interval.
@@ -112,15 +116,17 @@ pub struct QualityFigures {
 }
 
 impl SessionFigureAgreement {
-    /// The figures as tables print them: ICC counted and ICC from expected counts (3
-    /// decimals), coverage (`81%`) and mean interval width (2 decimals); `-` where absent.
-    pub fn cells(&self) -> [String; 4] {
+    /// The figures as tables print them: ICC counted, from expected counts and
+    /// recalibrated (3 decimals), coverage (`81%`) and mean interval width (2 decimals);
+    /// `-` where absent.
+    pub fn cells(&self) -> [String; 5] {
         let show = |v: Option<f64>, digits: usize| {
             v.map_or_else(|| "-".to_string(), |v| format!("{v:.digits$}"))
         };
         [
             show(self.icc_counted, 3),
             show(self.icc_expected, 3),
+            show(self.icc_recalibrated, 3),
             self.coverage
                 .map_or_else(|| "-".to_string(), |c| format!("{:.0}%", 100.0 * c)),
             show(self.mean_interval_width, 2),

@@ -115,7 +115,7 @@ fn print_side_by_side(reports: &[(&str, EvalReport)], peer: Option<&PeerFigures>
         for (_, summary) in &summaries {
             match summary.session_figures.iter().find(|s| s.metric == metric) {
                 Some(s) => {
-                    let [counted, _, coverage, _] = s.cells();
+                    let [counted, _, _, coverage, _] = s.cells();
                     print!(" {:>15}", format!("{counted} / {coverage}"));
                 }
                 None => print!(" {:>15}", "-"),
