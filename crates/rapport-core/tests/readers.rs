@@ -377,3 +377,14 @@ fn the_extension_names_the_format_in_any_case() {
     assert_eq!(of("session"), None);
     assert_eq!(of("-"), None);
 }
+
+#[test]
+fn every_format_round_trips_by_its_short_name() {
+    for format in InputFormat::ALL {
+        assert_eq!(InputFormat::named(format.name()), Some(format));
+    }
+    assert_eq!(InputFormat::named(" VTT "), Some(InputFormat::Vtt));
+    assert_eq!(InputFormat::named("text"), Some(InputFormat::Text));
+    assert_eq!(InputFormat::named("docx"), None);
+    assert_eq!(InputFormat::named(""), None);
+}

@@ -142,3 +142,20 @@ pub async fn recent(db: &Db, clinic: i64, limit: i64) -> Result<Vec<Entry>, DbEr
         .bind(limit)
     )
 }
+
+/// Appends one entry per object (`client:3`, ...) in one transaction: an export or a
+/// page that shows many clients' data is recorded against each of them.
+pub async fn record_each(
+    db: &Db,
+    at: i64,
+    actor: Actor,
+    action: &str,
+    objects: &[String],
+    address: &str,
+) -> Result<(), DbError> {
+    let mut tx = db.write().await?;
+    for object in objects {
+        record(&mut tx, at, actor, action, object, address, Outcome::Ok).await?;
+    }
+    tx.commit().await
+}

@@ -37,6 +37,21 @@ pub struct Caseload {
     pub answered: Answered,
 }
 
+impl Caseload {
+    /// One client's tracks (by code), as a report of its own.
+    pub fn track_of(&self, code: &str) -> TrackReport {
+        TrackReport {
+            clients: self
+                .tracked
+                .clients
+                .iter()
+                .filter(|c| c.client == code)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
 /// The kept caseload of each clinic, with what it was computed from.
 #[derive(Default)]
 pub struct CaseloadCache {

@@ -32,30 +32,6 @@ pub use rapport_analysis::Mode;
 /// How often an idle worker looks at the queue without being woken.
 const POLL: Duration = Duration::from_secs(30);
 
-/// A transcript format by its short name, as uploads name it (`?format=`) and the
-/// database stores it.
-pub fn format_named(name: &str) -> Option<InputFormat> {
-    Some(match name.trim().to_ascii_lowercase().as_str() {
-        "vtt" => InputFormat::Vtt,
-        "srt" => InputFormat::Srt,
-        "txt" | "text" => InputFormat::Text,
-        "csv" => InputFormat::Csv,
-        "json" => InputFormat::Json,
-        _ => return None,
-    })
-}
-
-/// A format's short name.
-pub fn format_name(format: InputFormat) -> &'static str {
-    match format {
-        InputFormat::Vtt => "vtt",
-        InputFormat::Srt => "srt",
-        InputFormat::Text => "txt",
-        InputFormat::Csv => "csv",
-        InputFormat::Json => "json",
-    }
-}
-
 /// Where a job has got to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct JobProgress {
@@ -231,7 +207,7 @@ fn code(coding: &Coding, job: &Claimed) -> Result<(CodedSession, ModelAccuracy),
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(&job.body)
         .map_err(|e| format!("the stored upload is damaged: {e}"))?;
-    let format = format_named(&job.format)
+    let format = InputFormat::named(&job.format)
         .ok_or_else(|| format!("the stored format {:?} is unknown", job.format))?;
     let options = ReadOptions {
         counselor_names: serde_json::from_str(&job.counselors).unwrap_or_default(),
@@ -261,19 +237,4 @@ fn code(coding: &Coding, job: &Claimed) -> Result<(CodedSession, ModelAccuracy),
         .pop()
         .ok_or_else(|| "the coder returned no session".to_string())?;
     Ok((session, analyzer.accuracy()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_format_round_trips_by_name() {
-        for format in InputFormat::ALL {
-            assert_eq!(format_named(format_name(format)), Some(format));
-        }
-        assert_eq!(format_named(" VTT "), Some(InputFormat::Vtt));
-        assert_eq!(format_named("text"), Some(InputFormat::Text));
-        assert_eq!(format_named("docx"), None);
-    }
 }

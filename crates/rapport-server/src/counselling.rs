@@ -27,7 +27,6 @@ use crate::access::Address;
 use crate::api::{self, audit, client_for, refused};
 use crate::audit::Outcome;
 use crate::clients::{self, Client, ConsentScope, Intent};
-use crate::coding::{format_name, format_named};
 use crate::comments;
 use crate::error::AppError;
 use crate::sessions::Caller;
@@ -195,7 +194,7 @@ async fn accept(
         )));
     }
     let format = match (&upload.format, &upload.file_name) {
-        (Some(name), _) => format_named(name).ok_or_else(|| {
+        (Some(name), _) => rapport_core::InputFormat::named(name).ok_or_else(|| {
             AppError::item(
                 "format",
                 format!("{name:?} is not a transcript format; use vtt, srt, txt, csv or json"),
@@ -218,7 +217,7 @@ async fn accept(
             ));
         }
     };
-    let short = format_name(format);
+    let short = format.name();
     let name = file_name(upload.file_name.as_deref(), session, short);
     if upload.bytes.is_empty() {
         return Err(AppError::item("file", format!("{name} is empty")));
@@ -682,15 +681,7 @@ pub async fn session_page(
     let measures = session_measures(&state, caller.clinic_id, &client, session).await?;
     let comments = comments::of_session(&state.db, client.id, session).await?;
     let (settings, caseload) = api::scored_caseload(&state, caller.clinic_id).await?;
-    let own = rapport_measures::TrackReport {
-        clients: caseload
-            .tracked
-            .clients
-            .iter()
-            .filter(|c| c.client == client.code)
-            .cloned()
-            .collect(),
-    };
+    let own = caseload.track_of(&client.code);
     let trends = rapport_report::trends::trends_context(
         &own,
         &state.registry,

@@ -239,33 +239,19 @@ async fn audit_each(
     let mut touched: Vec<i64> = codes.iter().filter_map(|c| ids.get(c).copied()).collect();
     touched.sort_unstable();
     touched.dedup();
-    let now = state.clock.now();
-    let mut tx = state.db.write().await?;
-    if touched.is_empty() {
-        crate::audit::record(
-            &mut tx,
-            now,
-            crate::api::actor(caller),
-            action,
-            "clinic",
-            &address.0,
-            Outcome::Ok,
-        )
-        .await?;
+    let mut objects: Vec<String> = touched.iter().map(|id| format!("client:{id}")).collect();
+    if objects.is_empty() {
+        objects.push("clinic".to_string());
     }
-    for id in touched {
-        crate::audit::record(
-            &mut tx,
-            now,
-            crate::api::actor(caller),
-            action,
-            &format!("client:{id}"),
-            &address.0,
-            Outcome::Ok,
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    crate::audit::record_each(
+        &state.db,
+        state.clock.now(),
+        crate::api::actor(caller),
+        action,
+        &objects,
+        &address.0,
+    )
+    .await?;
     Ok(())
 }
 

@@ -250,15 +250,7 @@ pub async fn client_page(
     let client =
         api::client_for(&state, &caller, &address, id, Intent::Read, "client.view").await?;
     let (settings, caseload) = api::scored_caseload(&state, caller.clinic_id).await?;
-    let own = rapport_measures::TrackReport {
-        clients: caseload
-            .tracked
-            .clients
-            .iter()
-            .filter(|c| c.client == client.code)
-            .cloned()
-            .collect(),
-    };
+    let own = caseload.track_of(&client.code);
     let trends =
         rapport_report::trends::trends_context(&own, &state.registry, &settings.scoring, LAYOUT)?;
     let alerts: Vec<_> = crate::alerts::open(

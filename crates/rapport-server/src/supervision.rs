@@ -314,33 +314,20 @@ async fn audit_practices(
     action: &str,
     practices: &[&Practice],
 ) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let mut tx = state.db.write().await?;
+    let mut objects = Vec::new();
     for p in practices {
-        crate::audit::record(
-            &mut tx,
-            now,
-            api::actor(caller),
-            action,
-            &format!("user:{}", p.counsellor),
-            &address.0,
-            Outcome::Ok,
-        )
-        .await?;
-        for id in &p.client_ids {
-            crate::audit::record(
-                &mut tx,
-                now,
-                api::actor(caller),
-                action,
-                &format!("client:{id}"),
-                &address.0,
-                Outcome::Ok,
-            )
-            .await?;
-        }
+        objects.push(format!("user:{}", p.counsellor));
+        objects.extend(p.client_ids.iter().map(|id| format!("client:{id}")));
     }
-    tx.commit().await?;
+    crate::audit::record_each(
+        &state.db,
+        state.clock.now(),
+        api::actor(caller),
+        action,
+        &objects,
+        &address.0,
+    )
+    .await?;
     Ok(())
 }
 

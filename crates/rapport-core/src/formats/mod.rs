@@ -78,8 +78,14 @@ impl InputFormat {
     /// The format a file's extension names (`.vtt`, `.srt`, `.txt` or `.text`, `.csv`,
     /// `.json`, any case), or `None` when it names none of them.
     pub fn from_extension(path: &Path) -> Option<InputFormat> {
-        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match extension.as_str() {
+        InputFormat::named(path.extension()?.to_str()?)
+    }
+
+    /// The format a short name names (`vtt`, `srt`, `txt` or `text`, `csv`, `json`, any
+    /// case, spaces around ignored), as extensions and the clinic server's `?format=`
+    /// write it.
+    pub fn named(name: &str) -> Option<InputFormat> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
             "vtt" => InputFormat::Vtt,
             "srt" => InputFormat::Srt,
             "txt" | "text" => InputFormat::Text,
@@ -87,6 +93,17 @@ impl InputFormat {
             "json" => InputFormat::Json,
             _ => return None,
         })
+    }
+
+    /// The format's short name (its usual extension): `vtt`, `srt`, `txt`, `csv`, `json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Vtt => "vtt",
+            InputFormat::Srt => "srt",
+            InputFormat::Text => "txt",
+            InputFormat::Csv => "csv",
+            InputFormat::Json => "json",
+        }
     }
 
     /// What a transcript of this format holds, for the message about an empty file.

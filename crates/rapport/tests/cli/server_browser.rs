@@ -17,7 +17,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::common::{PASSWORD, Server, create_named_user, create_user, http, sign_in};
+use crate::common::{
+    PASSWORD, Server, create_named_user, create_user, finished_job, http, sign_in,
+};
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::{Value, json};
 
@@ -41,6 +43,47 @@ fn driver_or_skip() -> Option<PathBuf> {
 }
 
 struct Driver(Child);
+
+impl Driver {
+    /// chromedriver on a free port: (the process, its port).
+    fn start(chromedriver: &std::path::Path) -> (Driver, u16) {
+        let port = free_port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        (Driver(child), port)
+    }
+}
+
+/// Signs in on the sign-in page as `email` and waits for the dashboard.
+async fn sign_in_page(browser: &fantoccini::Client, base: &str, email: &str) {
+    browser.goto(&format!("{base}/login")).await.unwrap();
+    browser
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(browser, "/").await;
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -153,15 +196,7 @@ fn a_client_answers_on_a_phone_and_the_alert_reaches_the_dashboard() {
         .unwrap()
         .to_string();
 
-    let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
+    let (_driver, driver_port) = Driver::start(&chromedriver);
     let profile = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -251,29 +286,7 @@ fn a_client_answers_on_a_phone_and_the_alert_reaches_the_dashboard() {
         .unwrap();
 
         // The counsellor signs in on the same phone and sees the alert first.
-        browser.goto(&format!("{base}/login")).await.unwrap();
-        browser
-            .find(Locator::Id("email"))
-            .await
-            .unwrap()
-            .send_keys("dana@clinic.test")
-            .await
-            .unwrap();
-        browser
-            .find(Locator::Id("password"))
-            .await
-            .unwrap()
-            .send_keys(PASSWORD)
-            .await
-            .unwrap();
-        browser
-            .find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        arrive(&browser, "/").await;
+        sign_in_page(&browser, &base, "dana@clinic.test").await;
         let first_alert = browser
             .find(Locator::Css("table.alerts tbody tr"))
             .await
@@ -426,37 +439,16 @@ fn a_supervisor_follows_a_trainee_over_ten_sessions() {
         assert_eq!(status, 201, "{reply}");
     }
     for job in jobs {
-        let mut state = Value::Null;
-        for _ in 0..600 {
-            let (_, reply) = call(&trainee, "GET", &format!("/api/v1/jobs/{job}"), "");
-            state = serde_json::from_str::<Value>(&reply).unwrap()["state"].clone();
-            if state == "done" || state == "failed" {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        assert_eq!(state, "done");
+        assert_eq!(finished_job(port, &cookie, job), "done");
     }
 
-    let driver_port = free_port();
-    let _driver = Driver(
-        Command::new(&chromedriver)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
+    let (_driver, driver_port) = Driver::start(&chromedriver);
     let profile = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let browser = connect(driver_port, profile.path(), None).await;
         let base = format!("http://127.0.0.1:{port}");
-        browser.goto(&format!("{base}/login")).await.unwrap();
-        browser.find(Locator::Id("email")).await.unwrap().send_keys("sam@clinic.test").await.unwrap();
-        browser.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-        arrive(&browser, "/").await;
+        sign_in_page(&browser, &base, "sam@clinic.test").await;
         browser.find(Locator::LinkText("Supervision")).await.unwrap().click().await.unwrap();
         arrive(&browser, "/supervision").await;
         let row = browser.find(Locator::Css("#supervisees tbody tr")).await.unwrap().text().await.unwrap();
@@ -491,11 +483,7 @@ fn a_supervisor_follows_a_trainee_over_ten_sessions() {
         // The same pages fit a phone.
         let phone = tempfile::tempdir().unwrap();
         let browser = connect(driver_port, phone.path(), Some((390, 844))).await;
-        browser.goto(&format!("{base}/login")).await.unwrap();
-        browser.find(Locator::Id("email")).await.unwrap().send_keys("sam@clinic.test").await.unwrap();
-        browser.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-        browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-        arrive(&browser, "/").await;
+        sign_in_page(&browser, &base, "sam@clinic.test").await;
         for page in ["/supervision".to_string(), format!("/supervision/{tia}"), format!("/clients/{client}/sessions/10")] {
             browser.goto(&format!("{base}{page}")).await.unwrap();
             let width: Value = browser

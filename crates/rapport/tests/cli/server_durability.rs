@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::common::{Server, create_user, http, sign_in};
+use crate::common::{Server, create_user, finished_job, http, sign_in};
 use serde_json::{Value, json};
 
 fn srs(n: usize) -> String {
@@ -235,23 +235,7 @@ fn kill_9_after_uploads_are_acknowledged_codes_every_one_after_the_restart() {
     let port = server.port;
     let (cookie, _) = sign_in(port, "dana@clinic.test");
     for job in jobs {
-        let mut state = Value::Null;
-        for _ in 0..600 {
-            let (status, _, reply) = http(
-                port,
-                "GET",
-                &format!("/api/v1/jobs/{job}"),
-                &[("Cookie", cookie.as_str())],
-                "",
-            )
-            .unwrap();
-            assert_eq!(status, 200, "{reply}");
-            state = serde_json::from_str::<Value>(&reply).unwrap()["state"].clone();
-            if state == "done" || state == "failed" {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let state = finished_job(port, &cookie, job);
         assert_eq!(state, "done", "job {job} after the restart");
     }
     server.terminate();

@@ -133,6 +133,29 @@ impl Server {
     }
 }
 
+/// Polls a coding job (a minute at most) until it ends; its final state (`done`,
+/// `failed`, or the last seen).
+pub fn finished_job(port: u16, cookie: &str, job: i64) -> Value {
+    let mut state = Value::Null;
+    for _ in 0..600 {
+        let (status, _, reply) = http(
+            port,
+            "GET",
+            &format!("/api/v1/jobs/{job}"),
+            &[("Cookie", cookie)],
+            "",
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{reply}");
+        state = serde_json::from_str::<Value>(&reply).unwrap()["state"].clone();
+        if state == "done" || state == "failed" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    state
+}
+
 /// Signs in as `email`; (cookie, csrf token).
 pub fn sign_in(port: u16, email: &str) -> (String, String) {
     let body = json!({"email": email, "password": PASSWORD}).to_string();
