@@ -19,13 +19,17 @@ use minijinja::{Environment, State, UndefinedBehavior, syntax::SyntaxConfig};
 pub const STANDALONE_LAYOUT: &str = "page.html";
 
 /// The templates, by name. `.html` names are escaped, the others not.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 9] = [
     ("page.html", include_str!("../templates/page.html")),
     ("style.css", include_str!("../templates/style.css")),
     ("report.html", include_str!("../templates/report.html")),
     ("about.html", include_str!("../templates/about.html")),
     ("session.html", include_str!("../templates/session.html")),
     ("index.html", include_str!("../templates/index.html")),
+    (
+        "series-charts.html",
+        include_str!("../templates/series-charts.html"),
+    ),
     ("trends.html", include_str!("../templates/trends.html")),
     ("report.txt", include_str!("../templates/report.txt")),
 ];
