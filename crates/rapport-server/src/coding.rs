@@ -43,6 +43,13 @@ pub struct JobProgress {
     pub total: Option<u64>,
 }
 
+/// A job's progress before the coder reports any.
+const LOADING: JobProgress = JobProgress {
+    stage: "loading the model",
+    done: 0,
+    total: None,
+};
+
 /// The coder the server uses and its queue's signals.
 pub struct Coding {
     mode: Mode,
@@ -155,14 +162,7 @@ pub fn start(state: &AppState) -> tokio::task::JoinHandle<()> {
 async fn run_job(state: &AppState, job: Claimed) {
     let id = job.id;
     tracing::info!(job = id, "coding a transcript");
-    state.coding.set(
-        id,
-        JobProgress {
-            stage: "loading the model",
-            done: 0,
-            total: None,
-        },
-    );
+    state.coding.set(id, LOADING);
     let worker = state.clone();
     let coded = tokio::task::spawn_blocking(move || code(&worker.coding, &job))
         .await
@@ -224,11 +224,7 @@ fn code(coding: &Coding, job: &Claimed) -> Result<(CodedSession, ModelAccuracy),
     let reporter = JobReporter {
         coding,
         job: job.id,
-        current: Mutex::new(JobProgress {
-            stage: "loading the model",
-            done: 0,
-            total: None,
-        }),
+        current: Mutex::new(LOADING),
     };
     let mut sessions = analyzer
         .code(std::slice::from_ref(transcript), &reporter)

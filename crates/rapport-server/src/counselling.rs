@@ -26,6 +26,7 @@ use tower::{Layer as _, ServiceExt as _};
 use crate::access::Address;
 use crate::api::{self, audit, client_for, refused};
 use crate::audit::Outcome;
+use crate::caseload::Caseload;
 use crate::clients::{self, Client, ConsentScope, Intent};
 use crate::comments;
 use crate::error::AppError;
@@ -273,7 +274,7 @@ async fn accept(
         &mut tx,
         state.clock.now(),
         api::actor(caller),
-        "transcript.upload",
+        UPLOAD,
         &format!("client:{}", client.id),
         &address.0,
         Outcome::Ok,
@@ -284,22 +285,27 @@ async fn accept(
     Ok((job, notices))
 }
 
-/// Uploads for the caller: client checks, consent, reading, storing, auditing.
+/// Uploads for the caller to their client (found, for writing, before the body was
+/// read): consent, reading, storing, auditing.
 async fn upload_for(
     state: &AppState,
     caller: &Caller,
     address: &Address,
-    id: i64,
+    client: &Client,
     session: u32,
     upload: &Uploaded,
 ) -> Result<(i64, Vec<String>), AppError> {
-    let action = "transcript.upload";
-    let client = client_for(state, caller, address, id, Intent::Write, action).await?;
-    match accept(state, caller, address, &client, session, upload).await {
+    match accept(state, caller, address, client, session, upload).await {
         Ok(accepted) => Ok(accepted),
-        Err(e) => Err(refused(state, caller, address, action, &format!("client:{id}"), e).await),
+        Err(e) => {
+            let object = format!("client:{}", client.id);
+            Err(refused(state, caller, address, UPLOAD, &object, e).await)
+        }
     }
 }
+
+/// The audit action of an upload.
+const UPLOAD: &str = "transcript.upload";
 
 /// `POST /api/v1/clients/{id}/sessions/{n}/transcript`: the transcript as a raw body
 /// (`?format=vtt|srt|txt|csv|json`, optional `&counselor=NAME&name=FILE`) or a
@@ -313,17 +319,9 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, AppError> {
     // Whose client it is is settled before the body is read.
-    client_for(
-        &state,
-        &caller,
-        &address,
-        id,
-        Intent::Write,
-        "transcript.upload",
-    )
-    .await?;
+    let client = client_for(&state, &caller, &address, id, Intent::Write, UPLOAD).await?;
     let upload = read_upload(request, query).await?;
-    let (job, notices) = upload_for(&state, &caller, &address, id, session, &upload).await?;
+    let (job, notices) = upload_for(&state, &caller, &address, &client, session, &upload).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "job": job, "notices": notices })),
@@ -443,21 +441,19 @@ pub fn stored_json_error(what: &str, e: &serde_json::Error) -> AppError {
     ))
 }
 
-/// The client's scored answers of one session (the client is of `clinic`).
-async fn session_measures(
-    state: &AppState,
-    clinic: i64,
+/// The client's scored answers of one session, from their clinic's caseload.
+fn session_measures(
+    caseload: &Caseload,
     client: &Client,
     session: u32,
-) -> Result<Vec<rapport_measures::ScoredResponse>, AppError> {
-    let (_, caseload) = api::scored_caseload(state, clinic).await?;
-    Ok(caseload
+) -> Vec<rapport_measures::ScoredResponse> {
+    caseload
         .scored
         .responses
         .iter()
         .filter(|r| r.client == client.code && r.session == session)
         .cloned()
-        .collect())
+        .collect()
 }
 
 /// `GET /api/v1/clients/{id}/sessions/{n}`: `{"coded": <the analyze JSON session> or
@@ -470,7 +466,8 @@ pub async fn get_session(
 ) -> Result<Json<Value>, AppError> {
     let client = client_for(&state, &caller, &address, id, Intent::Read, "session.view").await?;
     let parts = session_parts(&state, &client, session).await?;
-    let measures = session_measures(&state, caller.clinic_id, &client, session).await?;
+    let (_, caseload) = api::scored_caseload(&state, caller.clinic_id).await?;
+    let measures = session_measures(&caseload, &client, session);
     let comments = comments::of_session(&state.db, client.id, session).await?;
     audit(
         &state,
@@ -611,15 +608,7 @@ pub async fn upload_form(
     Path(id): Path<i64>,
     request: Request,
 ) -> Result<Response, PageError> {
-    client_for(
-        &state,
-        &caller,
-        &address,
-        id,
-        Intent::Write,
-        "transcript.upload",
-    )
-    .await?;
+    let client = client_for(&state, &caller, &address, id, Intent::Write, UPLOAD).await?;
     let upload = read_upload(request, UploadQuery::default()).await?;
     let session = upload
         .session
@@ -631,7 +620,7 @@ pub async fn upload_form(
                 "the session number must be a whole number, 0 or more",
             )
         })?;
-    upload_for(&state, &caller, &address, id, session, &upload).await?;
+    upload_for(&state, &caller, &address, &client, session, &upload).await?;
     Ok(view::redirect(&format!("/clients/{id}/sessions/{session}")))
 }
 
@@ -678,9 +667,9 @@ pub async fn session_page(
 ) -> Result<Response, PageError> {
     let client = client_for(&state, &caller, &address, id, Intent::Read, "session.view").await?;
     let parts = session_parts(&state, &client, session).await?;
-    let measures = session_measures(&state, caller.clinic_id, &client, session).await?;
     let comments = comments::of_session(&state.db, client.id, session).await?;
     let (settings, caseload) = api::scored_caseload(&state, caller.clinic_id).await?;
+    let measures = session_measures(&caseload, &client, session);
     let own = caseload.track_of(&client.code);
     let trends = rapport_report::trends::trends_context(
         &own,

@@ -373,14 +373,14 @@ pub struct ImportQuery {
 }
 
 /// Reads and stores an import for the caller: (responses stored, clients created, the
-/// reader's notices, the clients touched).
+/// reader's notices).
 async fn import_for(
     state: &AppState,
     caller: &Caller,
     address: &Address,
     query: &ImportQuery,
     bytes: &[u8],
-) -> Result<(usize, usize, Vec<String>, Vec<i64>), AppError> {
+) -> Result<(usize, usize, Vec<String>), AppError> {
     let file = query
         .name
         .as_deref()
@@ -514,12 +514,7 @@ async fn import_for(
         .await?;
     }
     tx.commit().await?;
-    Ok((
-        loaded.responses.len(),
-        created.len(),
-        loaded.notices,
-        touched,
-    ))
+    Ok((loaded.responses.len(), created.len(), loaded.notices))
 }
 
 /// `POST /api/v1/import?format=csv|fhir&name=FILE`: answers for the caller's clients (a
@@ -534,7 +529,7 @@ pub async fn import(
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     match import_for(&state, &caller, &address, &query, &body).await {
-        Ok((responses, created, notices, _)) => Ok((
+        Ok((responses, created, notices)) => Ok((
             StatusCode::CREATED,
             Json(json!({
                 "responses": responses,
@@ -568,7 +563,7 @@ pub async fn import_form(
         format: upload.format.clone().unwrap_or_else(|| "csv".into()),
         name: upload.file_name.clone(),
     };
-    let (responses, created, notices, _) =
+    let (responses, created, notices) =
         match import_for(&state, &caller, &address, &query, &upload.bytes).await {
             Ok(done) => done,
             Err(e) => {
