@@ -76,6 +76,8 @@ pub struct Encoder {
     device: Device,
     /// Width of one layer's part.
     hidden: usize,
+    /// The token id batches are padded with.
+    pad_id: u32,
     layers: Vec<usize>,
     max_tokens: usize,
     batch_size: usize,
@@ -138,7 +140,7 @@ impl Encoder {
         let max_tokens = options
             .max_tokens
             .unwrap_or(configured_max)
-            .min(config.max_position_embeddings);
+            .min(config.max_tokens());
         if max_tokens < 2 {
             return Err(EncoderError::Options(format!(
                 "max_tokens {max_tokens} leaves no room for [CLS] and [SEP]"
@@ -187,6 +189,7 @@ impl Encoder {
             tokenizer,
             device,
             hidden: config.hidden_size,
+            pad_id: config.pad_token_id,
             layers,
             max_tokens,
             batch_size: options.batch_size,
@@ -296,7 +299,7 @@ impl Encoder {
         if n == 0 || len == 0 {
             return Ok(vec![vec![0.0; self.dim()]; n]);
         }
-        let mut input = vec![0u32; n * len];
+        let mut input = vec![self.pad_id; n * len];
         let mut mask = vec![0u32; n * len];
         for (r, row) in rows.iter().enumerate() {
             input[r * len..r * len + row.len()].copy_from_slice(row);
