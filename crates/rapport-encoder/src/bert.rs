@@ -26,7 +26,7 @@ use serde::Deserialize;
 /// The feed-forward activation a BERT configuration names (`hidden_act`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum HiddenAct {
-    /// The exact GELU (`gelu`), as all-MiniLM-L6-v2 uses.
+    /// The exact GELU (`gelu`), as all-mpnet-base-v2 and all-MiniLM-L6-v2 use.
     #[serde(rename = "gelu")]
     Gelu,
     /// The tanh approximation of GELU.

@@ -1,4 +1,5 @@
-//! Loading all-MiniLM-L6-v2 and embedding texts with it.
+//! Loading the sentence encoder (all-mpnet-base-v2, or any BERT or MPNet model laid out
+//! as sentence-transformers saves it) and embedding texts with it.
 //!
 //! The forward pass is candle-transformers' BERT, written out in [`crate::bert`];
 //! pooling and normalisation follow the model's sentence-transformers modules (`modules.json`:
@@ -18,8 +19,9 @@ use crate::bert::{Bert, Config};
 use crate::error::EncoderError;
 use crate::locate;
 
-/// The word-piece limit of sentence-transformers' configuration for this model
-/// (`sentence_bert_config.json`: `max_seq_length`), used when that file is absent.
+/// The word-piece limit used when a model lacks sentence-transformers' configuration
+/// (`sentence_bert_config.json`: `max_seq_length`, 384 for all-mpnet-base-v2, 256 for
+/// all-MiniLM-L6-v2).
 pub const DEFAULT_MAX_TOKENS: usize = 256;
 
 /// Texts per forward pass at most.
@@ -44,8 +46,9 @@ pub struct EncoderOptions {
     /// Word pieces per forward pass at most, padding included (a text longer than this
     /// still gets a pass of its own).
     pub batch_tokens: usize,
-    /// Word pieces per text at most, `[CLS]` and `[SEP]` included; `None` reads
-    /// `sentence_bert_config.json` (256 for this model), capped by the model's position
+    /// Word pieces per text at most, `[CLS]` and `[SEP]` (MPNet's `<s>` and `</s>`)
+    /// included; `None` reads `sentence_bert_config.json` (384 for all-mpnet-base-v2),
+    /// capped by the model's position
     /// embeddings.
     pub max_tokens: Option<usize>,
     /// Scale each vector to unit length (sentence-transformers' `Normalize` module, as
@@ -153,7 +156,7 @@ impl Encoder {
                 message: e.to_string(),
             })?;
         // tokenizer.json pads every input to 128 and truncates at 128; sentence-transformers
-        // overrides both (max_seq_length 256, padding per batch), and so do we: no padding
+        // overrides both (max_seq_length, padding per batch), and so do we: no padding
         // here, batches are padded below.
         tokenizer.with_padding(None);
         tokenizer
@@ -199,7 +202,7 @@ impl Encoder {
         })
     }
 
-    /// The embedding's length: 384 (all-MiniLM-L6-v2's width) per layer read.
+    /// The embedding's length: the model's width (768 for all-mpnet-base-v2) per layer read.
     pub fn dim(&self) -> usize {
         self.hidden * self.layers.len()
     }

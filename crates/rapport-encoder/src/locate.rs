@@ -2,10 +2,10 @@
 //!
 //! 1. `$RAPPORT_ENCODER_DIR`, when set (and then nowhere else: a wrong setting is an
 //!    error, not a reason to pick up some other copy);
-//! 2. `models/encoder/all-MiniLM-L6-v2` in the current directory or any directory
+//! 2. `models/encoder/all-mpnet-base-v2` in the current directory or any directory
 //!    above it (so the repository's copy is found from any of its sub-directories,
 //!    tests included);
-//! 3. `models/encoder/all-MiniLM-L6-v2` beside the executable or in any directory
+//! 3. `models/encoder/all-mpnet-base-v2` beside the executable or in any directory
 //!    above it (an installed binary shipped with its models).
 //!
 //! A directory counts only when it holds `model.safetensors`, `config.json` and

@@ -7,16 +7,16 @@
 pub const ENV_DIR: &str = "RAPPORT_ENCODER_DIR";
 
 /// The model directory's path relative to the repository root.
-pub const DEFAULT_RELATIVE_DIR: &str = "models/encoder/all-MiniLM-L6-v2";
+pub const DEFAULT_RELATIVE_DIR: &str = "models/encoder/all-mpnet-base-v2";
 
 /// The command that fetches the weights.
 pub const FETCH_COMMAND: &str = "scripts/fetch-encoder.sh";
 
 /// The published model the fetch script installs.
-pub const MODEL_NAME: &str = "sentence-transformers/all-MiniLM-L6-v2";
+pub const MODEL_NAME: &str = "sentence-transformers/all-mpnet-base-v2";
 
 /// SHA-256 of the weights file the fetch script installs (and checks).
-pub const WEIGHTS_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db";
+pub const WEIGHTS_SHA256: &str = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658";
 
 /// The files a model directory must hold.
 pub const REQUIRED_FILES: [&str; 3] = ["model.safetensors", "config.json", "tokenizer.json"];

@@ -398,13 +398,13 @@ fn many_sessions_are_coded_in_one_run_with_the_encoder() {
 
 #[test]
 fn a_model_reading_other_encoder_layers_than_it_records_is_refused() {
-    // A hand-made model: its encoder record (and fingerprint) stacks layers 3 then 6,
-    // while its features read 6 then 3. Coding with it would swap the two parts.
+    // A hand-made model: its encoder record (and fingerprint) stacks layers 6 then 12,
+    // while its features read 12 then 6. Coding with it would swap the two parts.
     let shipped = std::fs::read(repo("models/rapport-coder.safetensors")).unwrap();
     let mut model = rapport_coder::Model::from_bytes(&shipped).unwrap();
     let encoder = model.info.encoder.as_mut().unwrap();
-    assert_eq!(encoder.layers, vec![6, 3]);
-    encoder.layers = vec![3, 6];
+    assert_eq!(encoder.layers, vec![12, 6]);
+    encoder.layers = vec![6, 12];
     let (last, middle) = encoder.fingerprint.split_at(encoder.fingerprint.len() / 2);
     encoder.fingerprint = [middle, last].concat();
     let dir = tempfile::tempdir().unwrap();
@@ -418,7 +418,7 @@ fn a_model_reading_other_encoder_layers_than_it_records_is_refused() {
         .assert()
         .code(1)
         .stdout("")
-        .stderr(predicate::str::contains("read encoder layers [6, 3]"))
+        .stderr(predicate::str::contains("read encoder layers [12, 6]"))
         .stderr(predicate::str::contains("retrain it with `rapport train`"));
 }
 

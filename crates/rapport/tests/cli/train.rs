@@ -64,13 +64,13 @@ fn train_writes_a_default_model_that_reads_the_encoder() {
     let loaded = Model::from_bytes(&std::fs::read(&model).unwrap()).unwrap();
     assert!(loaded.reads_embeddings());
     let encoder = loaded.info.encoder.as_ref().unwrap();
-    assert_eq!(encoder.name, "sentence-transformers/all-MiniLM-L6-v2");
+    assert_eq!(encoder.name, "sentence-transformers/all-mpnet-base-v2");
     // The last layer's and the middle layer's pooled states, stacked.
-    assert_eq!(encoder.layers, vec![6, 3]);
-    assert_eq!(encoder.fingerprint.len(), 2 * 384);
+    assert_eq!(encoder.layers, vec![12, 6]);
+    assert_eq!(encoder.fingerprint.len(), 2 * 768);
     let card = std::fs::read_to_string(dir.path().join("rapport-coder.md")).unwrap();
-    assert!(card.contains("Sentence encoder: `sentence-transformers/all-MiniLM-L6-v2`"));
-    assert!(card.contains("mean-pooled from layers 6 and 3"), "{card}");
+    assert!(card.contains("Sentence encoder: `sentence-transformers/all-mpnet-base-v2`"));
+    assert!(card.contains("mean-pooled from layers 12 and 6"), "{card}");
     assert_codes_the_example(&model);
 }
 
