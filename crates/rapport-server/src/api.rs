@@ -758,34 +758,51 @@ pub async fn record_consent(
     Path(id): Path<i64>,
     Json(body): Json<Consent>,
 ) -> Result<StatusCode, AppError> {
-    let client = client_for(
-        &state,
-        &caller,
-        &address,
-        id,
-        Intent::Write,
-        "consent.record",
-    )
-    .await?;
-    clients::record_consent(
-        &state.db,
-        client.id,
-        body.scope,
-        body.given,
-        caller.user_id,
-        state.clock.now(),
-    )
-    .await?;
-    audit(
-        &state,
-        &caller,
-        &address,
-        "consent.record",
-        &format!("client:{id}"),
-        Outcome::Ok,
-    )
-    .await?;
+    record_consent_of(&state, &caller, &address, id, &body).await?;
     Ok(StatusCode::CREATED)
+}
+
+/// Records consent given or withdrawn for client `id` (the API's and the page's route),
+/// audited in the same transaction; withdrawing consent to transcript analysis removes
+/// the client's transcripts not yet coded, audited as `transcript.withdraw`.
+pub async fn record_consent_of(
+    state: &AppState,
+    caller: &Caller,
+    address: &Address,
+    id: i64,
+    consent: &Consent,
+) -> Result<(), AppError> {
+    let client = client_for(state, caller, address, id, Intent::Write, "consent.record").await?;
+    let now = state.clock.now();
+    let object = format!("client:{id}");
+    let mut tx = state.db.write().await?;
+    let removed = clients::record_consent(
+        &mut tx,
+        client.id,
+        consent.scope,
+        consent.given,
+        caller.user_id,
+        now,
+    )
+    .await?;
+    let mut actions = vec!["consent.record"];
+    if removed > 0 {
+        actions.push("transcript.withdraw");
+    }
+    for action in actions {
+        crate::audit::record(
+            &mut tx,
+            now,
+            actor(caller),
+            action,
+            &object,
+            &address.0,
+            Outcome::Ok,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The caller's open alerts, most urgent first.

@@ -247,17 +247,21 @@ pub fn consented(events: &[ConsentEvent], scope: ConsentScope) -> bool {
         .is_some_and(|e| e.given != 0)
 }
 
-/// Records consent given or withdrawn.
+/// Records consent given or withdrawn. Withdrawing consent to transcript analysis
+/// also removes, in the same transaction, every transcript of the client not yet coded
+/// (queued, being coded, or failed: its text and the job; a worker coding one finds no
+/// row to store its result in); coded transcripts stay until a counsellor deletes them.
+/// Returns how many transcripts were removed.
 pub async fn record_consent(
-    db: &Db,
+    tx: &mut Tx,
     client: i64,
     scope: ConsentScope,
     given: bool,
     by: i64,
     now: i64,
-) -> Result<(), DbError> {
+) -> Result<u64, DbError> {
     exec!(
-        db,
+        &mut *tx,
         sqlx::query(
             "INSERT INTO consents (client_id, scope, given, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)"
         )
@@ -267,7 +271,16 @@ pub async fn record_consent(
         .bind(by)
         .bind(now)
     )?;
-    Ok(())
+    let removed = if scope == ConsentScope::Transcripts && !given {
+        exec!(
+            &mut *tx,
+            sqlx::query("DELETE FROM transcripts WHERE client_id = $1 AND summary IS NULL")
+                .bind(client)
+        )?
+    } else {
+        0
+    };
+    Ok(removed)
 }
 
 #[cfg(test)]

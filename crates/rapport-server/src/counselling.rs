@@ -5,7 +5,8 @@
 //!
 //! Who may do what (object level; the route table says which roles may call at all):
 //! - upload or delete a transcript: the client's counsellor, and only where the
-//!   client's consent to transcript analysis is recorded (409 otherwise);
+//!   client's consent to transcript analysis is recorded (409 otherwise; withdrawing it
+//!   removes the transcripts not yet coded, `clients::record_consent`);
 //! - read the session, follow a coding job, comment: the counsellor and their
 //!   supervisor;
 //! - anyone else: 404, as for every other record of a client.

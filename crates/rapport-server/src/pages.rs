@@ -576,33 +576,11 @@ pub async fn record_consent(
     Path(id): Path<i64>,
     Form(form): Form<ConsentForm>,
 ) -> Result<Response, PageError> {
-    let client = api::client_for(
-        &state,
-        &caller,
-        &address,
-        id,
-        Intent::Write,
-        "consent.record",
-    )
-    .await?;
-    clients::record_consent(
-        &state.db,
-        client.id,
-        form.scope,
-        form.given,
-        caller.user_id,
-        state.clock.now(),
-    )
-    .await?;
-    api::audit(
-        &state,
-        &caller,
-        &address,
-        "consent.record",
-        &format!("client:{id}"),
-        Outcome::Ok,
-    )
-    .await?;
+    let consent = api::Consent {
+        scope: form.scope,
+        given: form.given,
+    };
+    api::record_consent_of(&state, &caller, &address, id, &consent).await?;
     Ok(redirect(&format!("/clients/{id}")))
 }
 

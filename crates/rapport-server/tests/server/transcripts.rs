@@ -143,6 +143,37 @@ on_both! {
         assert!(stored > 0 && stored < 150, "{stored} of 150 accepted");
     }
 
+    fn withdrawing_transcript_consent_removes_what_is_not_yet_coded(s) {
+        let w = s.world().await;
+        s.consent(&w.c1, w.client_c1, "transcripts").await;
+        coded_session(s, &w.c1, w.client_c1, 1).await;
+        let second = coded_session(s, &w.c1, w.client_c1, 2).await["job"].as_i64().unwrap();
+        // Session 2 as a worker still coding it leaves it (running rows are never claimed
+        // again while the server runs, so nothing codes it behind the test's back).
+        s.execute(&format!(
+            "UPDATE transcripts SET state = 'running', coded = NULL, summary = NULL WHERE id = {second}"
+        )).await.unwrap();
+        let withdraw = json!({"scope": "transcripts", "given": false});
+        let consents = format!("/api/v1/clients/{}/consents", w.client_c1);
+        // Withdrawing consent to measures, or giving transcript consent again, removes none.
+        s.post_json(&w.c1, &consents, json!({"scope": "measures", "given": false})).await;
+        s.consent(&w.c1, w.client_c1, "transcripts").await;
+        assert_eq!(s.count("SELECT COUNT(*) FROM transcripts").await, 2);
+        let r = s.post_json(&w.c1, &consents, withdraw.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        // The uncoded transcript is gone, text and job; the worker's result lands nowhere.
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM transcripts WHERE id = {second}")).await, 0);
+        assert_eq!(s.get(Some(&w.c1), &format!("/api/v1/jobs/{second}")).await.status, StatusCode::NOT_FOUND);
+        // The coded one stays until a counsellor deletes it.
+        let session = s.get(Some(&w.c1), &format!("/api/v1/clients/{}/sessions/1", w.client_c1)).await.json();
+        assert_eq!(session["coded"]["utterances"].as_array().unwrap().len(), 7);
+        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'transcript.withdraw'").await, 1);
+        // Withdrawing again removes nothing more.
+        s.post_json(&w.c1, &consents, withdraw).await;
+        assert_eq!(s.count("SELECT COUNT(*) FROM transcripts").await, 1);
+        assert_eq!(s.count("SELECT COUNT(*) FROM audit WHERE action = 'transcript.withdraw'").await, 1);
+    }
+
     fn a_bad_upload_names_the_line_and_stores_nothing(s) {
         let w = s.world().await;
         s.consent(&w.c1, w.client_c1, "transcripts").await;
