@@ -6,8 +6,11 @@
 //! them they print why and pass, except under CI (`CI` set, and `.ci/run` fetches
 //! them), where a missing encoder is a failure.
 
+mod common;
+
 use std::path::PathBuf;
 
+use common::{assert_close, load_or_skip, norm};
 use rapport_encoder::{Encoder, EncoderError, EncoderOptions};
 
 /// Where `scripts/fetch-encoder.sh --minilm` installs all-MiniLM-L6-v2.
@@ -18,33 +21,15 @@ fn minilm_dir() -> PathBuf {
 /// The loaded encoder, or `None` (with a message) when the weights are absent outside CI.
 fn encoder(options: EncoderOptions) -> Option<Encoder> {
     let dir = minilm_dir();
-    if !dir.join("model.safetensors").is_file() {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "CI must run the BERT pass: all-MiniLM-L6-v2 absent from {}; run `scripts/fetch-encoder.sh --minilm`",
-                dir.display()
-            );
-        }
-        eprintln!(
-            "SKIPPED: all-MiniLM-L6-v2 absent; run `scripts/fetch-encoder.sh --minilm` to run this test"
-        );
-        return None;
-    }
-    Some(Encoder::load(&dir, options).expect("the fetched encoder loads"))
-}
-
-fn assert_close(got: &[f32], want: &[f32], tolerance: f32, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (g - w).abs() <= tolerance,
-            "{what}: dim {i} is {g}, expected {w} (tolerance {tolerance})"
-        );
-    }
-}
-
-fn norm(v: &[f32]) -> f32 {
-    v.iter().map(|x| x * x).sum::<f32>().sqrt()
+    let found = if dir.join("model.safetensors").is_file() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "all-MiniLM-L6-v2 absent from {}; run `scripts/fetch-encoder.sh --minilm` to run this test",
+            dir.display()
+        ))
+    };
+    load_or_skip(found, options)
 }
 
 // Reference values from tests/reference/numpy_reference.py: a float64 numpy BERT forward

@@ -790,7 +790,7 @@ pub async fn record_consent_of(
         actions.push("transcript.withdraw");
     }
     for action in actions {
-        crate::audit::record(
+        audit::record(
             &mut tx,
             now,
             actor(caller),

@@ -112,6 +112,19 @@ def forward(ids, W, cfg, layers):
     return x
 
 
+def report(text, ids, hidden):
+    """Prints what the Rust tests compare: the mean-pooled norm and the unit vector's
+    first values and sum (one unpadded sentence: every token is real)."""
+    mean = hidden.mean(0)
+    norm = np.linalg.norm(mean)
+    unit = mean / max(norm, 1e-12)
+    print(f"text: {text[:60]!r}... tokens {len(ids)}")
+    print("ids[:12]:", ids[:12])
+    print("pre-normalisation norm:", repr(float(norm)))
+    print("unit[:8]:", ", ".join(f"{v:.6f}" for v in unit[:8]))
+    print("unit sum:", f"{unit.sum():.6f}")
+
+
 def main():
     d = sys.argv[1]
     vocab = {t.rstrip("\n"): i for i, t in enumerate(open(f"{d}/vocab.txt", encoding="utf-8"))}
@@ -122,15 +135,7 @@ def main():
         pieces = [p for w in basic_tokens(text) for p in wordpiece(w, vocab)]
         pieces = ["[CLS]"] + pieces[: MAX_TOKENS - 2] + ["[SEP]"]
         ids = [vocab[p] for p in pieces]
-        hidden = forward(ids, W, cfg, layers)
-        mean = hidden.mean(0)  # one unpadded sentence: every token is real
-        norm = np.linalg.norm(mean)
-        unit = mean / max(norm, 1e-12)
-        print(f"text: {text[:60]!r}... tokens {len(ids)}")
-        print("ids[:12]:", ids[:12])
-        print("pre-normalisation norm:", repr(float(norm)))
-        print("unit[:8]:", ", ".join(f"{v:.6f}" for v in unit[:8]))
-        print("unit sum:", f"{unit.sum():.6f}")
+        report(text, ids, forward(ids, W, cfg, layers))
 
 
 if __name__ == "__main__":

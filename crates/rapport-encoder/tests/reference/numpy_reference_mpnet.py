@@ -26,7 +26,7 @@ import numpy as np
 from safetensors.numpy import load_file
 from scipy.special import erf
 
-from numpy_reference import basic_tokens, layer_norm, wordpiece
+from numpy_reference import basic_tokens, layer_norm, report, wordpiece
 
 SENTENCES = [
     "I've been thinking about cutting down on drinking, but it's hard.",
@@ -100,15 +100,7 @@ def main():
         pieces = [p for w in basic_tokens(text) for p in wordpiece(w, vocab)]
         pieces = ["<s>"] + pieces[: MAX_TOKENS - 2] + ["</s>"]
         ids = [vocab[p] for p in pieces]
-        hidden = forward(ids, W, cfg, layers)
-        mean = hidden.mean(0)  # one unpadded sentence: every token is real
-        norm = np.linalg.norm(mean)
-        unit = mean / max(norm, 1e-12)
-        print(f"text: {text[:60]!r}... tokens {len(ids)}")
-        print("ids[:12]:", ids[:12])
-        print("pre-normalisation norm:", repr(float(norm)))
-        print("unit[:8]:", ", ".join(f"{v:.6f}" for v in unit[:8]))
-        print("unit sum:", f"{unit.sum():.6f}")
+        report(text, ids, forward(ids, W, cfg, layers))
 
 
 if __name__ == "__main__":
