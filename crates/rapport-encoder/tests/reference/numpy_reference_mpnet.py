@@ -12,7 +12,7 @@ pooling and L2 normalisation as sentence-transformers does for this model.
     python3 -m pip install numpy safetensors scipy
     python3 crates/rapport-encoder/tests/reference/numpy_reference_mpnet.py DIR [LAYERS]
 
-DIR holds all-mpnet-base-v2 (scripts/fetch-mpnet.sh); LAYERS (default 12,
+DIR holds all-mpnet-base-v2 (scripts/fetch-encoder.sh); LAYERS (default 12,
 the last) is how many transformer layers to run.
 
 Run once; its output was written into tests/encoder_mpnet.rs.
