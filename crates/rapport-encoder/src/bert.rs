@@ -382,8 +382,7 @@ impl Bert {
             let (_, seq) = input_ids.dims2()?;
             bias = relative
                 .forward(seq, input_ids.device())?
-                .broadcast_add(&bias)?
-                .contiguous()?;
+                .broadcast_add(&bias)?;
         }
         // After layer n, `after[n - 1]` (tensors share their storage: cloning is cheap).
         let mut after = Vec::with_capacity(deepest);

@@ -61,28 +61,21 @@ impl Driver {
 /// Signs in on the sign-in page as `email` and waits for the dashboard.
 async fn sign_in_page(browser: &fantoccini::Client, base: &str, email: &str) {
     browser.goto(&format!("{base}/login")).await.unwrap();
-    browser
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(browser, Locator::Id("email"), email).await;
+    type_into(browser, Locator::Id("password"), PASSWORD).await;
+    click(browser, Locator::Css("button[type=submit]")).await;
     arrive(browser, "/").await;
+}
+
+/// Types `text` into the element `at`.
+async fn type_into(browser: &fantoccini::Client, at: Locator<'_>, text: &str) {
+    let field = browser.find(at).await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Clicks the element `at`.
+async fn click(browser: &fantoccini::Client, at: Locator<'_>) {
+    browser.find(at).await.unwrap().click().await.unwrap();
 }
 
 impl Drop for Driver {
@@ -242,34 +235,15 @@ fn a_client_answers_on_a_phone_and_the_alert_reaches_the_dashboard() {
             ("approach", "9"),
             ("overall", "8.5"),
         ] {
-            browser
-                .find(Locator::Id(&format!("srs-{item}")))
-                .await
-                .unwrap()
-                .send_keys(value)
-                .await
-                .unwrap();
+            type_into(&browser, Locator::Id(&format!("srs-{item}")), value).await;
         }
         for n in 1..=9 {
             // "Several days" (1) for item 9 raises the safety alert; 0 elsewhere.
             let value = if n == 9 { "1" } else { "0" };
-            browser
-                .find(Locator::Css(&format!(
-                    "input[name='phq-9.item{n}'][value='{value}']"
-                )))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
+            let choice = format!("input[name='phq-9.item{n}'][value='{value}']");
+            click(&browser, Locator::Css(&choice)).await;
         }
-        browser
-            .find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&browser, Locator::Css("button[type=submit]")).await;
         arrive(&browser, "/thanks").await;
         let heading = browser
             .find(Locator::Css("h1"))
@@ -449,11 +423,11 @@ fn a_supervisor_follows_a_trainee_over_ten_sessions() {
         let browser = connect(driver_port, profile.path(), None).await;
         let base = format!("http://127.0.0.1:{port}");
         sign_in_page(&browser, &base, "sam@clinic.test").await;
-        browser.find(Locator::LinkText("Supervision")).await.unwrap().click().await.unwrap();
+        click(&browser, Locator::LinkText("Supervision")).await;
         arrive(&browser, "/supervision").await;
         let row = browser.find(Locator::Css("#supervisees tbody tr")).await.unwrap().text().await.unwrap();
         assert!(row.contains("Tia Trainee") && row.contains("10"), "{row}");
-        browser.find(Locator::LinkText("Tia Trainee")).await.unwrap().click().await.unwrap();
+        click(&browser, Locator::LinkText("Tia Trainee")).await;
         arrive(&browser, &format!("/supervision/{tia}")).await;
         let charts: Value = browser
             .execute("return document.querySelectorAll('#trends svg').length;", vec![])
@@ -472,7 +446,7 @@ fn a_supervisor_follows_a_trainee_over_ten_sessions() {
         assert_eq!(scripts, 0);
         std::fs::write(screenshots().join("supervision.png"), browser.screenshot().await.unwrap()).unwrap();
         // A session's report, from the series table, beside the client's rating.
-        browser.find(Locator::Css("table.series tbody tr:last-child a")).await.unwrap().click().await.unwrap();
+        click(&browser, Locator::Css("table.series tbody tr:last-child a")).await;
         arrive(&browser, &format!("/clients/{client}/sessions/10")).await;
         let text = browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap().to_lowercase();
         assert!(text.contains("rapport session report") && text.contains("the client's ratings of this session"), "{text}");
